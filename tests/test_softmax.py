@@ -1,0 +1,126 @@
+"`lessonkit.softmax` against `torch.nn.functional`: random shapes and dims, every float dtype, extreme logits, masks, NumPy, bad input, and the exercise checkers."
+import math, warnings
+import numpy as np, pytest, torch
+import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
+from lessonkit.softmax import *
+
+DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
+TOL = {torch.float16: 1e-3, torch.bfloat16: 1e-2, torch.float32: 1e-6, torch.float64: 1e-12}
+PAIRS = [(softmax, F.softmax), (log_softmax, F.log_softmax), (logsumexp, torch.logsumexp)]
+
+@st.composite
+def shape_and_dim(draw):
+    shape = draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
+    return tuple(shape), draw(st.integers(-len(shape), len(shape) - 1))
+
+@settings(max_examples=60, deadline=None)
+@given(shape_and_dim(), st.sampled_from(DTYPES), st.sampled_from([1., 10., 1e4]), st.integers(0, 2**16))
+def test_matches_torch_on_random_shapes_dims_dtypes(sd, dtype, scale, seed):
+    shape, dim = sd
+    x = (torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * scale).to(dtype)
+    for ours, theirs in PAIRS:
+        got, want = ours(x, dim), theirs(x, dim=dim)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert torch.isfinite(got).all(), f"{ours.__name__} gave inf/nan for logits up to {scale}"
+        torch.testing.assert_close(got, want, rtol=TOL[dtype], atol=TOL[dtype] * max(1., scale) if ours is not softmax else TOL[dtype])
+    torch.testing.assert_close(sigmoid(x), torch.sigmoid(x), rtol=TOL[dtype], atol=TOL[dtype])
+
+@pytest.mark.parametrize('dtype', DTYPES)
+def test_extreme_logits_stay_finite(dtype):
+    x = torch.tensor([[1e4, -1e4, 0.], [-1e4, -1e4, -1e4], [-1e4, 1e4, 1e4]], dtype=torch.float64).to(dtype)
+    for f in (softmax, log_softmax, logsumexp): assert torch.isfinite(f(x)).all(), f.__name__
+    torch.testing.assert_close(softmax(x).sum(-1), torch.ones(3, dtype=dtype), rtol=TOL[dtype], atol=TOL[dtype])
+    near_max = torch.tensor([[65000., 0., -65000.]], dtype=dtype) if dtype == torch.float16 else torch.tensor([[3e38, 0., -3e38]], dtype=dtype)
+    assert torch.isfinite(softmax(near_max)).all() and softmax(near_max)[0, 0] == 1
+
+def test_gradients_match_torch():
+    x = torch.randn(8, 5, dtype=torch.float64) * 5
+    for ours, theirs in PAIRS:
+        a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+        w = torch.randn_like(theirs(x, dim=-1))
+        (ours(a) * w).sum().backward(); (theirs(b, dim=-1) * w).sum().backward()
+        torch.testing.assert_close(a.grad, b.grad)
+    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+    sigmoid(a).sum().backward(); torch.sigmoid(b).sum().backward()
+    torch.testing.assert_close(a.grad, b.grad)
+
+def test_neg_inf_masks():
+    x = torch.tensor([[2., -math.inf, 0.], [-math.inf, 1., -math.inf]])
+    for ours, theirs in PAIRS: torch.testing.assert_close(ours(x), theirs(x, dim=-1))
+    assert softmax(x)[0, 1] == 0 and softmax(x)[1, 1] == 1
+    a = x.clone().requires_grad_(); softmax(a)[:, 0].sum().backward()
+    assert torch.isfinite(a.grad).all()
+
+def test_fully_masked_row_is_refused():
+    x = torch.tensor([[0., 1.], [-math.inf, -math.inf]])
+    for f in (softmax, log_softmax):
+        with pytest.raises(ValueError, match='every class is masked'): f(x)
+    assert logsumexp(x)[1] == -math.inf  # log(0) is the right answer for logsumexp
+
+@pytest.mark.parametrize('f', [softmax, log_softmax, logsumexp, sigmoid])
+def test_numpy_in_numpy_out(f):
+    x = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    got = f(x)
+    assert isinstance(got, np.ndarray) and got.dtype == np.float32
+    np.testing.assert_allclose(got, f(torch.from_numpy(x)).numpy())
+    assert isinstance(f([[1., 2.]]), torch.Tensor)
+
+@pytest.mark.parametrize('f', [softmax, log_softmax, logsumexp, sigmoid])
+@pytest.mark.parametrize('bad', [torch.tensor([True, False]), np.array(['a', 'b']), 'logits', torch.tensor([1 + 1j])])
+def test_non_numeric_input_is_a_type_error(f, bad):
+    with pytest.raises(TypeError, match='`x`'): f(bad)
+
+@pytest.mark.parametrize('f', [softmax, log_softmax, logsumexp])
+def test_bad_dims_and_values(f):
+    with pytest.raises(ValueError, match='`dim`=2 is out of range for `x`'): f(torch.ones(2, 3), 2)
+    with pytest.raises(ValueError, match='`dim`=-3 is out of range'): f(torch.ones(2, 3), -3)
+    with pytest.raises(ValueError, match='`x` has no classes'): f(torch.ones(2, 0))
+    with pytest.raises(ValueError, match='at least one dimension'): f(torch.tensor(1.), 0)
+    with pytest.raises(ValueError, match='`x` contains NaN'): f(torch.tensor([1., math.nan]))
+    with pytest.raises(ValueError, match='`x` contains inf'): f(torch.tensor([1., math.inf]))
+    with pytest.raises(TypeError, match='`dim` must be an int'): f(torch.ones(2), 1.0)
+
+def test_integers_are_promoted():
+    torch.testing.assert_close(softmax(torch.tensor([1, 2])), F.softmax(torch.tensor([1., 2.]), dim=-1))
+    assert softmax(np.array([1, 2])).dtype == np.float64
+
+def test_probabilities_passed_as_logits_warn():
+    with pytest.warns(UserWarning, match='looks like probabilities'): softmax(torch.tensor([[0.2, 0.8]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        softmax(torch.tensor([[0.2, 0.3]]))  # in [0, 1] but not summing to 1: may be logits, no warning
+        softmax(torch.tensor([[2., -1.]]))
+
+def test_two_class_softmax_is_sigmoid_of_difference():
+    x = torch.randn(100, 2) * 10
+    torch.testing.assert_close(softmax(x)[:, 0], sigmoid(x[:, 0] - x[:, 1]))
+
+# The exercise checkers accept lessonkit's functions and reject deliberately wrong ones.
+def naive_softmax(x): return x.exp() / x.exp().sum(-1, keepdim=True)
+def global_max_softmax(x): e = (x - x.max()).exp(); return e / e.sum(-1, keepdim=True)
+def whole_tensor_softmax(x): e = (x - x.max(-1, keepdim=True).values).exp(); return e / e.sum()
+def no_keepdim_softmax(x): e = (x - x.max(-1, keepdim=True).values).exp(); return e / e.sum(-1)
+def unnormalised(x): return (x - x.max(-1, keepdim=True).values).exp()
+def mask_dropped(x): x = x.nan_to_num(neginf=0.); e = (x - x.max(-1, keepdim=True).values).exp(); return e / e.sum(-1, keepdim=True)
+def log_of_softmax(x): return torch.softmax(x, -1).log()
+def forgot_return(x): torch.softmax(x, -1)
+
+@pytest.mark.parametrize('wrong', [naive_softmax, global_max_softmax, whole_tensor_softmax, no_keepdim_softmax, unnormalised, mask_dropped, forgot_return, torch.sigmoid])
+def test_check_softmax_rejects_wrong_solutions(wrong):
+    assert check_softmax(softmax, quiet=True)
+    assert not check_softmax(wrong, quiet=True)
+
+@pytest.mark.parametrize('wrong', [log_of_softmax, lambda x: naive_softmax(x).log(), lambda x: x - x.max(-1, keepdim=True).values, lambda x: x - x.exp().sum(-1, keepdim=True).log()])
+def test_check_log_softmax_rejects_wrong_solutions(wrong):
+    assert check_log_softmax(log_softmax, quiet=True)
+    assert not check_log_softmax(wrong, quiet=True)
+
+@pytest.mark.parametrize('wrong', [lambda x: x.exp().sum(-1).log(), lambda x: x.max(-1).values, lambda x: torch.logsumexp(x, -1, keepdim=True), lambda x: x.exp().sum(-1)])
+def test_check_logsumexp_rejects_wrong_solutions(wrong):
+    assert check_logsumexp(logsumexp, quiet=True)
+    assert not check_logsumexp(wrong, quiet=True)
+
+def test_checker_hint_names_the_overflow():
+    failures = check_softmax(naive_softmax, quiet=True).failures
+    assert any(kind == 'nan or inf' and 'subtract the maximum' in msg for _, kind, msg in failures)
