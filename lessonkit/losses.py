@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .core import *
 
 # %% auto #0
-__all__ = ['nll_loss', 'check_pick', 'check_nll']
+__all__ = ['nll_loss', 'check_pick', 'check_nll', 'cross_entropy', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'check_cross_entropy', 'check_ce_grad', 'check_bce_with_logits']
 
 # %% ../nbs/02_nll.ipynb #10c8cde2
 _REDUCTIONS = ('mean', 'sum', 'none')
@@ -103,3 +103,137 @@ def check_nll(fn, # your function: (log_probs, target, reduction='mean') -> the 
     cases += [Case(f"{c.name}, reduction='sum'", c.args, "'sum' adds the per-example losses: no division by n", dict(reduction='sum')) for c in cases[:2]]
     cases += [Case(f"{c.name}, reduction='none'", c.args, "'none' returns one loss per example, shape (n,)", dict(reduction='none')) for c in cases[:2]]
     return check_exercise(fn, F.nll_loss, cases, exercise='nll', quiet=quiet)
+
+# %% ../nbs/03_cross_entropy.ipynb #2e410b7f
+def _check_logits(logits, name:str='logits'):
+    "Validate logits with classes on dim 1 (or 0): finite or -inf, some class unmasked per row; warn if they look like probabilities."
+    x, was_numpy = as_tensor(logits, name)
+    d = _class_axis(x, name)
+    lo, hi = check_finite(x, name, allow_neg_inf=True)
+    if lo == -math.inf and bool(torch.isneginf(x.detach()).all(dim=d).any()):
+        raise ValueError(f"`{name}` has an example whose every class is -inf (masked); expected at least one finite logit per example")
+    if 0 <= lo and hi <= 1 and x.shape[d] > 1 and bool(torch.allclose(x.detach().sum(d, dtype=torch.float32), torch.ones(()), atol=1e-3)):
+        warnings.warn(f"`{name}` looks like probabilities (every value in [0, 1], summing to 1 over dim {d}); cross_entropy expects logits and applies log_softmax itself. "
+                      "Pass the model's raw outputs (or use `nll_loss(probs.log(), target)`)", stacklevel=3)
+    return x, was_numpy
+
+def _class_probabilities(target:torch.Tensor, logits:torch.Tensor):
+    "Validate a float `target` as class probabilities for `logits`: same shape, values in [0, 1], rows summing to 1."
+    if target.shape != logits.shape:
+        raise ValueError(f"`target` holds floats, which are read as class probabilities and need the shape of `logits` {tuple(logits.shape)}; got {tuple(target.shape)}. "
+                         "For class indices pass integers (`target.long()`)")
+    lo, hi = check_finite(target, 'target')
+    if lo < 0 or hi > 1: raise ValueError(f"`target` (class probabilities) holds values from {lo:.4g} to {hi:.4g}; expected values in [0, 1]")
+    d = _class_axis(logits, 'logits')
+    off = (target.detach().sum(d, dtype=torch.float32) - 1).abs()
+    if off.numel() and off.max() > (1e-3 if target.dtype in (torch.float32, torch.float64) else 2e-2):
+        raise ValueError(f"`target` (class probabilities) has a row summing to {1 + off.max().item():.4g} or {1 - off.max().item():.4g} over dim {d}; expected rows summing to 1")
+    return target.to(logits.dtype)
+
+# %% ../nbs/03_cross_entropy.ipynb #ce124b55
+def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
+                  target, # class indices (integers, shape (N, d1, ...)) or class probabilities (floats, the shape of `logits`)
+                  reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per example)
+                  label_smoothing:float=0.0, # mix each target with the uniform distribution: (1 - eps) * target + eps / C
+                 ): # the loss, the same kind (tensor or NumPy) as `logits`
+    "Cross-entropy of `target` against `softmax(logits)`: `log_softmax` then NLL, computed from logits so that it stays finite."
+    x, was_numpy = _check_logits(logits)
+    _check_reduction(reduction)
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"`label_smoothing` must be a number in [0, 1]; got {label_smoothing!r}")
+    t = _raw_target(target)
+    t = _class_probabilities(t, x) if t.is_floating_point() else _class_indices(t, x, 'logits')
+    return like_input(F.cross_entropy(x, t, reduction=reduction, label_smoothing=float(label_smoothing)), was_numpy)
+
+# %% ../nbs/03_cross_entropy.ipynb #d9ab590f
+def _binary_target(target, scores:torch.Tensor, name:str):
+    "Validate `target` for a binary loss on `scores`: the same shape, values in [0, 1]; return it in `scores`' dtype."
+    t = _raw_target(target)
+    if t.is_complex(): raise TypeError(f"`target` must hold real numbers; got dtype {t.dtype}")
+    if t.shape != scores.shape:
+        raise ValueError(f"`target` has shape {tuple(t.shape)}; expected {tuple(scores.shape)}, the shape of `{name}` (one 0-or-1 answer per value)")
+    t = t.to(scores.dtype)
+    lo, hi = check_finite(t, 'target')
+    if lo < 0 or hi > 1: raise ValueError(f"`target` holds values from {lo:.4g} to {hi:.4g}; expected values in [0, 1] (1 = yes, 0 = no)")
+    return t
+
+def binary_cross_entropy(probs, # probabilities of 'yes', each in [0, 1]: any shape
+                         target, # 1 for yes, 0 for no (or a probability), the shape of `probs`
+                         reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
+                        ): # the loss, the same kind (tensor or NumPy) as `probs`
+    "`-(y log p + (1 - y) log(1 - p))` for each value, averaged or summed. Logs are clamped at -100, as in PyTorch."
+    p, was_numpy = as_tensor(probs, 'probs')
+    _check_reduction(reduction)
+    lo, hi = check_finite(p, 'probs')
+    if lo < 0 or hi > 1:
+        raise ValueError(f"`probs` holds values from {lo:.4g} to {hi:.4g}, outside [0, 1], so they are not probabilities: they look like logits. "
+                         "Use `binary_cross_entropy_with_logits(logits, target)`, which is also stable for large logits")
+    return like_input(F.binary_cross_entropy(p, _binary_target(target, p, 'probs'), reduction=reduction), was_numpy)
+
+def binary_cross_entropy_with_logits(logits, # one logit per yes-or-no question: any shape
+                                     target, # 1 for yes, 0 for no (or a probability), the shape of `logits`
+                                     reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
+                                    ): # the loss, the same kind (tensor or NumPy) as `logits`
+    "Binary cross-entropy of `target` against `sigmoid(logits)`, computed as `y softplus(-z) + (1 - y) softplus(z)`: finite for any finite logit."
+    z, was_numpy = as_tensor(logits, 'logits')
+    _check_reduction(reduction)
+    lo, hi = check_finite(z, 'logits')
+    if 0 <= lo and hi <= 1 and z.numel() > 1:
+        warnings.warn(f"`logits` are all in [0, 1] (from {lo:.4g} to {hi:.4g}): they look like probabilities, and the sigmoid applied here would squash them into [0.5, 0.73]. "
+                      "Pass the model's raw outputs, or use `binary_cross_entropy(probs, target)`", stacklevel=2)
+    return like_input(F.binary_cross_entropy_with_logits(z, _binary_target(target, z, 'logits'), reduction=reduction), was_numpy)
+
+# %% ../nbs/03_cross_entropy.ipynb #a92cd7a9
+def _ce_cases():
+    "Hidden cases for the cross-entropy exercises: ordinary, batched, extreme logits, one example."
+    g = torch.Generator().manual_seed(3)
+    return [
+        Case('the five-class batch of the NLL lesson', (torch.tensor([[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]]), torch.tensor([0, 3, 4])),
+             "log-softmax each row (x - logsumexp(x)), pick the target's entry, negate, average"),
+        Case('a batch of 8, 6 classes', (torch.randn(8, 6, generator=g) * 2, torch.randint(0, 6, (8,), generator=g)),
+             "row i needs column target[i]; average over the rows"),
+        Case('logits near 100', (torch.tensor([[100., 90., 80.], [80., 100., 90.]]), torch.tensor([0, 2])),
+             "exp(100) overflows float32: use logsumexp (or subtract each row's maximum) rather than exp then log"),
+        Case('logits of ±1e4, a confident mistake', (torch.tensor([[1e4, -1e4, 0.], [0., 1e4, -1e4]]), torch.tensor([1, 2])),
+             "log(softmax(x)) underflows to -inf here; compute log-probabilities as x - logsumexp(x)"),
+        Case('one example', (torch.tensor([[0.5, -0.5, 2.]]), torch.tensor([0])),
+             "a batch of one example is still a batch"),
+    ]
+
+def check_cross_entropy(fn, # your function: (logits of shape (N, C), class indices of shape (N,)) -> the mean loss
+                        quiet:bool=False, # don't print the report
+                       ) -> ExerciseReport:
+    "Check a student's mean cross-entropy from logits on hidden cases, extreme logits included."
+    return check_exercise(fn, F.cross_entropy, _ce_cases(), exercise='cross_entropy', quiet=quiet)
+
+def _ce_grad(logits, target):
+    "The gradient of the mean cross-entropy with respect to `logits`, by autograd."
+    x = logits.detach().clone().requires_grad_()
+    F.cross_entropy(x, target).backward()
+    return x.grad
+
+def check_ce_grad(fn, # your function: (logits (N, C), targets (N,)) -> d(mean cross-entropy)/d(logits), shape (N, C)
+                  quiet:bool=False, # don't print the report
+                 ) -> ExerciseReport:
+    "Check a student's closed-form gradient of the mean cross-entropy against autograd on hidden cases."
+    cases = [Case(c.name, c.args, "softmax(logits) - one_hot(target), divided by the number of examples (the loss is a mean); compute softmax without overflow") for c in _ce_cases()]
+    return check_exercise(fn, _ce_grad, cases, exercise='ce_grad', quiet=quiet)
+
+def _bce_cases():
+    "Hidden cases for binary cross-entropy with logits: ordinary, multi-label, soft targets, logits of ±100 and ±1e4."
+    g = torch.Generator().manual_seed(4)
+    return [
+        Case('four logits', (torch.tensor([1.5, -0.5, 0.2, -2.]), torch.tensor([1., 0., 0., 1.])), "y * -log(sigmoid(z)) + (1 - y) * -log(1 - sigmoid(z)), averaged"),
+        Case('multi-label: 5 examples, 3 labels', (torch.randn(5, 3, generator=g) * 3, torch.randint(0, 2, (5, 3), generator=g).float()), "average over every label of every example"),
+        Case('soft targets', (torch.tensor([0.3, -1.2]), torch.tensor([0.25, 0.9])), "the target may be any number in [0, 1]: keep both terms, weighted by y and 1 - y"),
+        Case('logits of ±100', (torch.tensor([100., -100., 100., -100.]), torch.tensor([0., 1., 1., 0.])),
+             "sigmoid(100) rounds to 1, so log(1 - p) is -inf: use log(sigmoid(z)) = -softplus(-z) and log(1 - sigmoid(z)) = -softplus(z)"),
+        Case('logits of ±1e4', (torch.tensor([1e4, -1e4]), torch.tensor([0., 1.])),
+             "a confident mistake at 1e4 costs 1e4: clamping the log at -100 is not enough; use softplus"),
+    ]
+
+def check_bce_with_logits(fn, # your function: (logits, targets in [0, 1] of the same shape) -> the mean loss
+                          quiet:bool=False, # don't print the report
+                         ) -> ExerciseReport:
+    "Check a student's mean binary cross-entropy from logits on hidden cases, logits of ±100 and ±1e4 included."
+    return check_exercise(fn, F.binary_cross_entropy_with_logits, _bce_cases(), exercise='bce_with_logits', quiet=quiet)
