@@ -40,7 +40,8 @@ def test_cross_entropy_matches_torch(xt, dtype, reduction, smoothing):
     x, t = xt
     x = x.to(dtype)
     got, want = cross_entropy(x, t, reduction, smoothing), F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing)
-    assert torch.isfinite(got).all()
+    if dtype == torch.float16: assert torch.equal(torch.isfinite(got), torch.isfinite(want))  # losses above 65504 overflow float16, in torch too
+    else: assert torch.isfinite(got).all()
     assert_matches(got, want, dtype, scale=max(1., x.abs().max().item()))
 
 @settings(max_examples=40, deadline=None)
