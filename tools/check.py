@@ -10,10 +10,10 @@ NBS, LIB = ROOT/'nbs', ROOT/'lessonkit'
 
 class CheckFailed(Exception): "A check failed; the message says how to fix it."
 
-def _run(*cmd, cwd=ROOT, quiet=True):
+def _run(*cmd, cwd=ROOT, quiet=True, env=None):
     "Run a command; return (returncode, combined output). With quiet=False the output streams to the console."
-    if not quiet: return subprocess.run(cmd, cwd=cwd).returncode, ''
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if not quiet: return subprocess.run(cmd, cwd=cwd, env=env).returncode, ''
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     return p.returncode, p.stdout + p.stderr
 
 def _scratch_copy():
@@ -61,7 +61,8 @@ def check_readme():
 
 def check_lessons():
     "`nbdev_test` executes every notebook, in parallel over the machine's cores."
-    rc, _ = _run(str(BIN/'nbdev_test'), '--n_workers', str(os.cpu_count()), '--timing', quiet=False)
+    # one torch thread per notebook: the notebooks already run in parallel, one per core
+    rc, _ = _run(str(BIN/'nbdev_test'), '--n_workers', str(os.cpu_count()), '--timing', quiet=False, env=dict(os.environ, OMP_NUM_THREADS='1'))
     if rc: raise CheckFailed("a lesson raised (see the traceback above): open it with `make lab`, run it top to bottom, fix, `make export`.")
 
 def check_pytest():
