@@ -1,0 +1,141 @@
+"`lessonkit.activations`: final_activation for every loss in class, functional, lessonkit and partial form; decode; get_preds; output_kind; the exercise checkers."
+import functools, math, warnings
+import numpy as np, pytest, torch
+import torch.nn as nn
+import torch.nn.functional as F
+from lessonkit import losses as L
+from lessonkit.softmax import sigmoid
+from lessonkit.activations import *
+
+SOFTMAX = [nn.CrossEntropyLoss(), nn.CrossEntropyLoss(label_smoothing=0.1), nn.CrossEntropyLoss, F.cross_entropy, L.cross_entropy,
+           functools.partial(F.cross_entropy, label_smoothing=0.2), functools.partial(functools.partial(L.cross_entropy), reduction='sum')]
+SIGMOID = [nn.BCEWithLogitsLoss(), nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)), F.binary_cross_entropy_with_logits, L.binary_cross_entropy_with_logits,
+           functools.partial(F.binary_cross_entropy_with_logits, pos_weight=torch.ones(3))]
+EXP = [nn.NLLLoss(), F.nll_loss, L.nll_loss, functools.partial(L.nll_loss, reduction='none')]
+IDENTITY = [nn.BCELoss(), F.binary_cross_entropy, L.binary_cross_entropy, nn.MSELoss(), F.mse_loss, nn.L1Loss(), F.l1_loss]
+X = torch.randn(5, 4, generator=torch.Generator().manual_seed(0)) * 3
+
+@pytest.mark.parametrize('loss_func', SOFTMAX, ids=repr)
+def test_softmax_losses(loss_func):
+    act = final_activation(loss_func)
+    assert act is softmax_classes
+    torch.testing.assert_close(act(X), torch.softmax(X, 1))
+    torch.testing.assert_close(act(X[0]), torch.softmax(X[0], 0))  # one example of shape (C,)
+    torch.testing.assert_close(act(X[:, :, None]), torch.softmax(X[:, :, None], 1))  # classes on dim 1, as the loss reads them
+
+@pytest.mark.parametrize('loss_func', SIGMOID, ids=repr)
+def test_sigmoid_losses(loss_func):
+    assert final_activation(loss_func) is sigmoid
+    torch.testing.assert_close(final_activation(loss_func)(X), torch.sigmoid(X))
+
+@pytest.mark.parametrize('loss_func', EXP, ids=repr)
+def test_exp_losses(loss_func):
+    lp = torch.log_softmax(X, 1)
+    torch.testing.assert_close(final_activation(loss_func)(lp), torch.softmax(X, 1))
+
+@pytest.mark.parametrize('loss_func', IDENTITY, ids=repr)
+def test_identity_losses(loss_func):
+    assert final_activation(loss_func)(X) is X
+
+@pytest.mark.parametrize('loss_func', [nn.HuberLoss(), nn.SmoothL1Loss(), F.kl_div, nn.KLDivLoss(), lambda o, t: (o - t).abs().mean(), torch.sigmoid, 'cross_entropy'], ids=repr)
+def test_unknown_loss_raises_and_asks_for_act(loss_func):
+    with pytest.raises(ValueError, match=r'Pass `act=` explicitly'): final_activation(loss_func)
+
+def test_none_loss_is_a_type_error():
+    with pytest.raises(TypeError, match='`loss_func` is None'): final_activation(None)
+
+def test_kinds():
+    assert loss_info(F.cross_entropy)[1] == 'single-label' and loss_info(nn.NLLLoss())[1] == 'single-label'
+    assert loss_info(nn.BCEWithLogitsLoss())[1] == 'multi-label' and loss_info(L.binary_cross_entropy)[1] == 'multi-label'
+    assert loss_info(nn.MSELoss())[1] == 'regression'
+
+def test_extreme_logits_give_finite_probabilities():
+    x = torch.tensor([[1e4, 0., -1e4], [-1e4, -1e4, -1e4]])
+    p = final_activation(F.cross_entropy)(x)
+    assert torch.isfinite(p).all()
+    torch.testing.assert_close(p.sum(1), torch.ones(2))
+    assert torch.isfinite(final_activation(F.binary_cross_entropy_with_logits)(x)).all()
+
+def test_numpy_in_numpy_out():
+    for lf in (F.cross_entropy, F.binary_cross_entropy_with_logits, F.nll_loss):
+        x = X.numpy() if lf is not F.nll_loss else torch.log_softmax(X, 1).numpy()
+        assert isinstance(final_activation(lf)(x), np.ndarray)
+
+def test_decode():
+    p = torch.softmax(X, 1)
+    torch.testing.assert_close(decode(p, nn.CrossEntropyLoss()), p.argmax(1))
+    torch.testing.assert_close(decode(torch.log_softmax(X, 1).exp(), F.nll_loss), p.argmax(1))
+    s = torch.sigmoid(X)
+    torch.testing.assert_close(decode(s, nn.BCEWithLogitsLoss()), s > 0.5)
+    torch.testing.assert_close(decode(s, F.binary_cross_entropy, thresh=0.2), s > 0.2)
+    assert not decode(torch.tensor([[0.5]]), multi_label=True).any()  # the threshold is strict
+    with pytest.raises(ValueError, match='look like logits'): decode(X, nn.BCEWithLogitsLoss())
+    with pytest.raises(ValueError, match='nothing to decode'): decode(p, nn.MSELoss())
+    with pytest.raises(ValueError, match='`thresh`'): decode(s, multi_label=True, thresh=1.5)
+    with pytest.raises(ValueError, match='`probs` contains NaN'): decode(torch.tensor([[math.nan, 1.]]), F.cross_entropy)
+
+def test_get_preds_rows_sum_to_one_and_restores_mode():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 7))
+    xs = torch.randn(1000, 6)
+    for lf in (nn.CrossEntropyLoss(), F.cross_entropy, L.cross_entropy):
+        p = get_preds(model, xs, lf, batch_size=128)
+        assert p.shape == (1000, 7) and not p.requires_grad
+        torch.testing.assert_close(p.sum(1), torch.ones(1000))
+        assert model.training  # put back in the mode it was found in
+    model.eval()
+    torch.testing.assert_close(get_preds(model, xs, F.cross_entropy, batch_size=1000), torch.softmax(model(xs), 1).detach())
+    assert not model.training
+    torch.testing.assert_close(get_preds(model, xs.numpy().astype(np.float64), F.cross_entropy), torch.softmax(model(xs), 1).detach())
+    torch.testing.assert_close(get_preds(model, xs, act=torch.sigmoid), torch.sigmoid(model(xs)).detach())
+
+def test_get_preds_restores_mode_after_an_error():
+    model = nn.Sequential(nn.Linear(3, 2))
+    with pytest.raises(RuntimeError): get_preds(model, torch.randn(4, 5), F.cross_entropy)
+    assert model.training
+
+def test_get_preds_bad_input():
+    model = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match='Pass `act=`'): get_preds(model, torch.randn(4, 3), nn.HuberLoss())
+    with pytest.raises(ValueError, match='`batch_size`'): get_preds(model, torch.randn(4, 3), F.cross_entropy, batch_size=0)
+    with pytest.raises(ValueError, match='`xs` must hold at least one item'): get_preds(model, torch.randn(0, 3), F.cross_entropy)
+    with pytest.raises(TypeError, match='`xs`'): get_preds(model, [[1., 2., 3.]], F.cross_entropy)
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_output_kind(dtype):
+    x = (torch.randn(50, 10, generator=torch.Generator().manual_seed(1)) * 3).to(dtype)
+    assert output_kind(x) == 'logits'
+    assert output_kind(torch.softmax(x.float(), 1).to(dtype)) == 'probabilities'
+    assert output_kind(torch.log_softmax(x.float(), 1).to(dtype)) == 'log-probabilities'
+    assert output_kind(torch.sigmoid(x)) == 'multi-label probabilities'
+    assert output_kind(torch.log_softmax(x.float(), 1).mean(0, keepdim=True).exp()) == 'multi-label probabilities'  # a geometric mean
+    assert output_kind(-x.abs()) == 'logits'
+    assert output_kind(torch.softmax(x.float(), 0).to(dtype), dim=0) == 'probabilities'
+    assert output_kind(torch.softmax(x.float(), 1).numpy()) == 'probabilities'
+
+def test_output_kind_bad_input():
+    with pytest.raises(ValueError, match='`x` contains NaN'): output_kind(torch.tensor([[math.nan, 0.]]))
+    with pytest.raises(ValueError, match='`dim`=2 is out of range'): output_kind(torch.ones(2, 2), dim=2)
+
+def test_checkers_accept_right_and_reject_wrong():
+    right_probs = lambda out, name: {'cross_entropy': lambda o: torch.softmax(o, 1), 'bce_with_logits': torch.sigmoid, 'nll': torch.exp, 'mse': lambda o: o}[name](out)
+    assert check_probs(right_probs, quiet=True)
+    wrong_probs = [lambda out, name: torch.softmax(out, 1),
+                   lambda out, name: torch.sigmoid(out),
+                   lambda out, name: out.exp() / out.exp().sum(1, keepdim=True) if name == 'cross_entropy' else right_probs(out, name),  # overflows at 1e4
+                   lambda out, name: torch.softmax(out, 0) if name == 'cross_entropy' else right_probs(out, name),
+                   lambda out, name: out if name == 'nll' else right_probs(out, name),
+                   lambda out, name: torch.sigmoid(out) if name == 'mse' else right_probs(out, name)]
+    for i, wrong in enumerate(wrong_probs): assert not check_probs(wrong, quiet=True), i
+    assert check_decode(lambda p, ml, thresh=0.5: p > thresh if ml else p.argmax(1), quiet=True)
+    wrong_decode = [lambda p, ml, thresh=0.5: p >= thresh if ml else p.argmax(1),
+                    lambda p, ml, thresh=0.5: p > 0.5 if ml else p.argmax(1),
+                    lambda p, ml, thresh=0.5: p > thresh if ml else p.argmax(0),
+                    lambda p, ml, thresh=0.5: p.argmax(1),
+                    lambda p, ml, thresh=0.5: p > thresh]
+    for i, wrong in enumerate(wrong_decode): assert not check_decode(wrong, quiet=True), i
+
+def test_checker_reports_unwritten_function():
+    def stub(*a, **k): raise NotImplementedError
+    report = check_probs(stub, quiet=True)
+    assert not report and 'not written yet' in str(report)
