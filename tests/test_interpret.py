@@ -1,0 +1,210 @@
+"`lessonkit.interpret`: ClassificationInterpretation against brute force and torch (losses, top losses, confusion, uncertainty), titles that never round a doubt away, bad input, the digits helpers, and the exercise checkers."
+import math
+import numpy as np, pytest, torch
+import torch.nn as nn
+import torch.nn.functional as F
+import lessonkit.interpret as interpret_mod
+from lessonkit.interpret import *
+
+def gen(seed): return torch.Generator().manual_seed(seed)
+
+def random_case(n=500, c=10, seed=0, scale=3.):
+    g = gen(seed)
+    return torch.randn(n, c, generator=g) * scale, torch.randint(0, c, (n,), generator=g)
+
+def test_37_classes_predicted_half_actual_four_tenths():
+    c = 37
+    probs = torch.full((2, c), 0.1 / 35)
+    probs[0, 5], probs[0, 12] = 0.5, 0.4   # predicted class 5 (0.5), actual class 12 (0.4)
+    probs[1, 0], probs[1, 1] = 0.5, 0.4
+    interp = ClassificationInterpretation.from_preds(probs.log(), torch.tensor([12, 0]), classes=[f"c{i}" for i in range(c)])
+    assert interp.preds.tolist() == [5, 0]
+    torch.testing.assert_close(interp.probs[0, [5, 12]], torch.tensor([0.5, 0.4]))
+    title = interp.title(0)
+    assert title.startswith('c5 (0.5000) / c12 (0.4000)') and 'loss 0.92' in title
+    assert interp.title(1).startswith('c0 (0.5000) / c0 (0.5000)')
+    assert '1.00' not in title
+
+def test_title_never_shows_a_non_maximal_probability_as_one():
+    assert top_loss_title('a', 'b', 0.5, 0.99996, 0.00004) == "a (0.99996) / b (4.00e-05)\nloss 0.50"
+    assert top_loss_title(3, 8, 1.234, 0.5, 0.4) == "3 (0.5000) / 8 (0.4000)\nloss 1.23"
+    t = ClassificationInterpretation.from_preds(torch.tensor([[12., 0.]]), torch.tensor([1])).title(0)  # 0.999994 vs 6.1e-06
+    assert t == "0 (0.99999) / 1 (6.14e-06)\nloss 12.00"
+    for p in (0.99999, 0.999996, 0.9999999, 1e-9):
+        shown = float(top_loss_title('a', 'b', 0., p, 0.5).split('(')[1].split(')')[0])
+        assert 0 < shown < 1
+
+def test_probs_losses_preds_match_torch():
+    out, targ = random_case()
+    interp = ClassificationInterpretation.from_preds(out, targ, nn.CrossEntropyLoss())
+    torch.testing.assert_close(interp.probs, torch.softmax(out, 1))
+    torch.testing.assert_close(interp.losses, F.cross_entropy(out, targ, reduction='none'))
+    assert torch.equal(interp.preds, out.argmax(1))
+    for lf in (None, F.cross_entropy, interpret_mod.cross_entropy):
+        torch.testing.assert_close(ClassificationInterpretation.from_preds(out, targ, lf).losses, F.cross_entropy(out, targ, reduction='none'))
+    ls = ClassificationInterpretation.from_preds(out, targ, nn.CrossEntropyLoss(label_smoothing=0.1)).losses
+    torch.testing.assert_close(ls, F.cross_entropy(out, targ, reduction='none', label_smoothing=0.1))
+
+def test_nll_loss_outputs_are_log_probabilities():
+    out, targ = random_case(seed=1)
+    lp = torch.log_softmax(out, 1)
+    interp = ClassificationInterpretation.from_preds(lp, targ, nn.NLLLoss())
+    torch.testing.assert_close(interp.probs, torch.softmax(out, 1))
+    torch.testing.assert_close(interp.losses, F.nll_loss(lp, targ, reduction='none'))
+
+def test_losses_across_chunks(monkeypatch):
+    monkeypatch.setattr(interpret_mod, '_CHUNK', 7)
+    out, targ = random_case(n=100, seed=2)
+    torch.testing.assert_close(ClassificationInterpretation.from_preds(out, targ).losses, F.cross_entropy(out, targ, reduction='none'))
+
+@pytest.mark.parametrize('k', [1, 5, 500])
+def test_top_losses_equal_torch_topk(k):
+    out, targ = random_case(seed=3)
+    interp = ClassificationInterpretation.from_preds(out, targ)
+    want = F.cross_entropy(out, targ, reduction='none').topk(k)
+    got = interp.top_losses(k)
+    torch.testing.assert_close(got[0], want.values)
+    assert torch.equal(got[1], want.indices)
+    assert (got[0][:-1] >= got[0][1:]).all()
+    assert len(interp.top_losses()[0]) == 500
+
+def brute_confusion(targ, pred, c):
+    cm = [[0] * c for _ in range(c)]
+    for a, p in zip(targ.tolist(), pred.tolist()): cm[a][p] += 1
+    return cm
+
+@pytest.mark.parametrize('seed', range(3))
+def test_confusion_matrix_and_most_confused_equal_brute_force(seed):
+    c = 6
+    out, targ = random_case(n=400, c=c, seed=seed, scale=0.7)
+    interp = ClassificationInterpretation.from_preds(out, targ, classes=list('abcdef'))
+    cm = brute_confusion(targ, out.argmax(1), c)
+    assert interp.confusion_matrix().tolist() == cm
+    for min_val in (1, 3, 10):
+        want = sorted([('abcdef'[a], 'abcdef'[p], cm[a][p]) for a in range(c) for p in range(c) if a != p and cm[a][p] >= min_val], key=lambda t: -t[2])
+        got = interp.most_confused(min_val)
+        assert sorted(got) == sorted(want)
+        assert [n for *_, n in got] == [n for *_, n in want]  # largest first
+
+def test_most_confused_without_mistakes_is_empty():
+    out = torch.eye(4) * 10
+    assert ClassificationInterpretation.from_preds(out, torch.arange(4)).most_confused() == []
+
+def test_most_uncertain_is_the_top_two_margin():
+    out, targ = random_case(seed=4, scale=1.)
+    interp = ClassificationInterpretation.from_preds(out, targ)
+    p = torch.softmax(out, 1)
+    margins = [sorted(row, reverse=True)[0] - sorted(row, reverse=True)[1] for row in p.tolist()]
+    want = sorted(range(len(margins)), key=lambda i: margins[i])[:10]
+    got_m, got_i = interp.most_uncertain(10)
+    assert got_i.tolist() == want
+    torch.testing.assert_close(got_m, torch.tensor([margins[i] for i in want]))
+
+def test_most_confident():
+    out, targ = random_case(seed=5, scale=1.5)
+    interp = ClassificationInterpretation.from_preds(out, targ, classes=[str(i) for i in range(10)])
+    p, pred = torch.softmax(out, 1), out.argmax(1)
+    conf = p.max(1).values
+    for correct, keep in [(True, pred == targ), (False, pred != targ), (None, torch.ones_like(targ, dtype=torch.bool))]:
+        idx = keep.nonzero().flatten()
+        want = idx[conf[idx].argsort(descending=True)[:7]]
+        v, i = interp.most_confident(7, correct=correct)
+        assert i.tolist() == want.tolist()
+        torch.testing.assert_close(v, conf[want])
+    v, i = interp.most_confident(500, correct=False, cls='3')
+    assert ((pred[i] == 3) & (targ[i] != 3)).all() and len(i) == int(((pred == 3) & (targ != 3)).sum())
+    with pytest.raises(ValueError, match='`cls`=.x. is not a class name'): interp.most_confident(3, cls='x')
+    with pytest.raises(ValueError, match='`cls`=10 is out of range'): interp.most_confident(3, cls=10)
+
+def test_multi_label():
+    g = gen(6)
+    out, targ = torch.randn(50, 4, generator=g) * 2, (torch.rand(50, 4, generator=g) > 0.5).float()
+    interp = ClassificationInterpretation.from_preds(out, targ, nn.BCEWithLogitsLoss(), classes=list('wxyz'))
+    torch.testing.assert_close(interp.probs, torch.sigmoid(out))
+    torch.testing.assert_close(interp.losses, F.binary_cross_entropy_with_logits(out, targ, reduction='none').mean(1))
+    assert torch.equal(interp.preds, torch.sigmoid(out) > 0.5)
+    m, i = interp.most_uncertain(5)
+    torch.testing.assert_close(m, (torch.sigmoid(out) - 0.5).abs().amin(1).sort().values[:5])
+    assert interp.top_losses_table(3).count('\n') == 3
+    bce = ClassificationInterpretation.from_preds(torch.sigmoid(out), targ, nn.BCELoss())
+    torch.testing.assert_close(bce.losses, interp.losses, rtol=1e-4, atol=1e-5)
+    for method in ('confusion_matrix', 'most_confused', 'most_confident'):
+        with pytest.raises(ValueError, match='single-label'): getattr(interp, method)()
+
+def test_numpy_inputs():
+    out, targ = random_case(seed=7)
+    interp = ClassificationInterpretation.from_preds(out.numpy(), targ.numpy())
+    torch.testing.assert_close(interp.losses, F.cross_entropy(out, targ, reduction='none'))
+
+def test_bad_input_raises_clear_errors():
+    out, targ = random_case(n=6, seed=8)
+    cases = [
+        ((out, targ[:4]), '`target` has shape (4,); expected (6,)'),
+        ((out, torch.tensor([0, 1, 2, 3, 4, 10])), '`target` holds class index 10'),
+        ((out, torch.tensor([0, 1, 2, 3, 4, -1])), '`target` holds class index -1'),
+        ((out[:, 0], targ), 'expected (N, C)'),
+        ((out[:0], targ[:0]), 'expected (N, C) with N >= 1'),
+        ((out, targ.float()), 'must hold class indices'),
+        ((torch.full((6, 10), math.nan), targ), '`outputs` contains NaN'),
+    ]
+    for args, msg in cases:
+        with pytest.raises((ValueError, TypeError)) as e: ClassificationInterpretation.from_preds(*args)
+        assert msg in str(e.value), (msg, str(e.value))
+    with pytest.raises(ValueError, match='regression'): ClassificationInterpretation.from_preds(out, targ, nn.MSELoss())
+    with pytest.raises(ValueError, match='Pass `act=`'): ClassificationInterpretation.from_preds(out, targ, nn.HuberLoss())
+    with pytest.raises(ValueError, match='`classes` has 3 names; expected 10'): ClassificationInterpretation.from_preds(out, targ, classes=list('abc'))
+    with pytest.raises(ValueError, match='`items` has 2 entries; expected 6'): ClassificationInterpretation.from_preds(out, targ, items=torch.zeros(2, 8, 8))
+    interp = ClassificationInterpretation.from_preds(out, targ)
+    for method in ('top_losses', 'most_uncertain', 'most_confident'):
+        with pytest.raises(ValueError, match='`k`=7 is out of range: expected 1 <= k <= 6'): getattr(interp, method)(7)
+        with pytest.raises(ValueError, match='`k`=0'): getattr(interp, method)(0)
+        with pytest.raises(TypeError, match='`k` must be an int'): getattr(interp, method)(2.5)
+    with pytest.raises(ValueError, match='`min_val`'): interp.most_confused(0)
+    with pytest.raises(ValueError, match='`items` is None'): interp.plot_top_losses(3)
+
+def test_plots_run():
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    out, targ = random_case(n=20, seed=9)
+    interp = ClassificationInterpretation.from_preds(out, targ, items=torch.rand(20, 1, 8, 8))
+    interp.plot_top_losses(4, ncols=2)
+    titles = [ax.get_title() for ax in plt.gcf().axes if ax.get_title()]
+    _, idx = interp.top_losses(4)
+    assert titles == [interp.title(i) for i in idx.tolist()]
+    interp.plot_confusion_matrix(); interp.plot_confusion_matrix(normalize=True)
+    plt.close('all')
+
+def test_module_does_not_import_matplotlib_or_sklearn():
+    import subprocess, sys
+    code = "import sys, lessonkit.interpret, lessonkit.activations, lessonkit.tta; print('matplotlib' in sys.modules, 'sklearn' in sys.modules)"
+    assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout.split() == ['False', 'False']
+
+def test_digits_helpers_and_from_model():
+    xt, yt, xv, yv = load_digits_data()
+    assert xt.shape == (1438, 1, 8, 8) and xv.shape == (359, 1, 8, 8) and 0 <= xt.min() and xt.max() <= 1
+    assert torch.equal(load_digits_data()[3], yv)  # the split is fixed by the seed
+    model = train_digits_model(xt, yt, xv, yv, epochs=2, progress=False)
+    assert not model.training
+    interp = ClassificationInterpretation.from_model(model, xv, yv, nn.CrossEntropyLoss(), classes=DIGIT_CLASSES)
+    assert (interp.preds == yv).float().mean() > 0.8
+    assert interp.items is xv and interp.confusion_matrix().sum() == 359
+    with pytest.raises(ValueError, match='`valid_pct`'): load_digits_data(valid_pct=1.5)
+
+def test_scale_benchmark_small():
+    r = scale_benchmark(5000, 20)
+    assert set(r) == {'from_preds', 'top_losses', 'most_uncertain', 'most_confident', 'confusion_matrix', 'most_confused', 'peak_rss_mb', 'inputs_mb'}
+    assert all(v >= 0 for v in r.values())
+
+def test_checkers_accept_right_and_reject_wrong():
+    def right_cm(a, p, c): return torch.bincount(a * c + p, minlength=c * c).view(c, c)
+    assert check_confusion_matrix(right_cm, quiet=True)
+    def fancy(a, p, c): cm = torch.zeros(c, c, dtype=torch.long); cm[a, p] += 1; return cm
+    def no_minlength(a, p, c): k = int(max(a.max(), p.max())) + 1; return torch.bincount(a * k + p, minlength=k * k).view(k, k)
+    wrong_cm = [lambda a, p, c: right_cm(p, a, c), fancy, no_minlength, lambda a, p, c: right_cm(a, p, c).fill_diagonal_(0),
+                lambda a, p, c: (right_cm(a, p, c) > 0).long()]
+    for i, w in enumerate(wrong_cm): assert not check_confusion_matrix(w, quiet=True), i
+    assert check_margin(lambda p: p.topk(2, dim=1).values[:, 0] - p.topk(2, dim=1).values[:, 1], quiet=True)
+    wrong_margin = [lambda p: p.max(1).values - p.min(1).values, lambda p: (p[:, 1] - 0.5).abs() * 2, lambda p: 1 - p.max(1).values,
+                    lambda p: p.topk(2, dim=0).values[0] - p.topk(2, dim=0).values[1],
+                    lambda p: p.sort(1).values[:, 1] - p.sort(1).values[:, 0]]
+    for i, w in enumerate(wrong_margin): assert not check_margin(w, quiet=True), i
