@@ -1,0 +1,121 @@
+"`lessonkit.tta`: tta_average sums to 1 and is the arithmetic mean of probabilities (with beta on the un-augmented entry), shifts and affine transforms, tta_stack, bad input, and the exercise checkers."
+import math
+import numpy as np, pytest, torch
+import torch.nn as nn
+import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
+from lessonkit.tta import *
+
+def gen(seed): return torch.Generator().manual_seed(seed)
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 20), st.integers(1, 12), st.sampled_from([1., 5., 1e4]), st.integers(0, 2**16),
+       st.sampled_from([torch.float32, torch.float64]))
+def test_average_sums_to_one_and_is_the_mean_of_probabilities(n, items, c, scale, seed, dtype):
+    logits = torch.randn(n, items, c, generator=gen(seed), dtype=torch.float64) * scale
+    probs, log_probs = torch.softmax(logits, -1).to(dtype), torch.log_softmax(logits, -1).to(dtype)
+    for got in (tta_average(probs), tta_average(log_probs, from_log=True)):
+        assert got.shape == (items, c) and got.dtype == dtype
+        assert (got.sum(-1) - 1).abs().max() <= 1e-6
+        torch.testing.assert_close(got, torch.softmax(logits, -1).mean(0).to(dtype))
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_low_precision_rows_sum_to_one(dtype):
+    p = torch.softmax(torch.randn(4, 30, 10, generator=gen(1)) * 3, -1).to(dtype)
+    got = tta_average(p)
+    assert got.dtype == dtype and torch.isfinite(got).all()
+    torch.testing.assert_close(got.float(), p.float().mean(0), rtol=2e-2, atol=1e-2)
+
+def test_beta_weights_the_first_entry():
+    p = torch.softmax(torch.randn(5, 8, 3, generator=gen(2)), -1)
+    for beta in (0., 0.25, 0.5, 1.):
+        torch.testing.assert_close(tta_average(p, beta=beta), beta * p[0] + (1 - beta) * p[1:].mean(0))
+        torch.testing.assert_close(tta_average(p.log(), from_log=True, beta=beta), beta * p[0] + (1 - beta) * p[1:].mean(0))
+    assert (tta_average(p, beta=0.3).sum(-1) - 1).abs().max() <= 1e-6
+
+def test_geometric_mean_is_not_what_it_returns():
+    lp = torch.log_softmax(torch.tensor([[[8., 0., 0.]], [[0., 8., 0.]]]), -1)
+    geo = lp.mean(0).exp()
+    assert geo.sum() < 0.1
+    torch.testing.assert_close(tta_average(lp, from_log=True).sum(), torch.tensor(1.))
+
+def test_numpy_in_numpy_out():
+    p = torch.softmax(torch.randn(3, 4, 5, generator=gen(3)), -1).numpy()
+    got = tta_average(p)
+    assert isinstance(got, np.ndarray)
+    np.testing.assert_allclose(got, p.mean(0), rtol=1e-6, atol=1e-7)
+
+def test_neg_inf_log_probabilities():
+    lp = torch.tensor([[[0., -math.inf]], [[-math.inf, 0.]]])
+    torch.testing.assert_close(tta_average(lp, from_log=True), torch.tensor([[0.5, 0.5]]))
+
+def test_bad_input():
+    p = torch.softmax(torch.randn(3, 4, 5, generator=gen(4)), -1)
+    cases = [
+        (lambda: tta_average(p[0]), ValueError, 'expected (n, N, C)'),
+        (lambda: tta_average(p[None]), ValueError, 'expected (n, N, C)'),
+        (lambda: tta_average(p[:, :0]), ValueError, 'expected (n, N, C)'),
+        (lambda: tta_average(p.log()), ValueError, 'pass `from_log=True`'),
+        (lambda: tta_average(torch.randn(3, 4, 5) * 3), ValueError, 'apply `softmax`'),
+        (lambda: tta_average(torch.randn(3, 4, 5) * 3, from_log=True), ValueError, 'holds positive values'),
+        (lambda: tta_average(torch.sigmoid(torch.randn(3, 4, 5))), ValueError, 'expected rows summing to 1'),
+        (lambda: tta_average(torch.full((2, 1, 2), math.nan)), ValueError, '`stack` contains NaN'),
+        (lambda: tta_average(p, beta=-0.1), ValueError, '`beta` must be a number in [0, 1]'),
+        (lambda: tta_average(p, beta=True), ValueError, '`beta` must be a number'),
+        (lambda: tta_average(p[:1], beta=0.5), ValueError, 'at least 2 entries'),
+        (lambda: tta_average('probs'), TypeError, '`stack`'),
+    ]
+    for f, err, msg in cases:
+        with pytest.raises(err) as e: f()
+        assert msg in str(e.value), (msg, str(e.value))
+
+@pytest.mark.parametrize('dx,dy', [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (-4, 2), (7, 0), (0, -9)])
+def test_shift_images_against_brute_force(dx, dy):
+    x = torch.rand(2, 1, 5, 7, generator=gen(5))
+    want = torch.zeros_like(x)
+    for i in range(5):
+        for j in range(7):
+            if 0 <= i - dy < 5 and 0 <= j - dx < 7: want[..., i, j] = x[..., i - dy, j - dx]
+    torch.testing.assert_close(shift_images(x, dx, dy), want)
+
+@pytest.mark.parametrize('dx,dy', [(1, 0), (0, -1), (2, 1), (-1, -2)])
+def test_affine_whole_pixel_shift_is_a_shift(dx, dy):
+    x = torch.rand(3, 1, 8, 8, generator=gen(6))
+    torch.testing.assert_close(affine_images(x, dx=dx, dy=dy), shift_images(x, dx, dy), atol=1e-5, rtol=1e-5)
+
+def test_affine_rotation_and_per_image_parameters():
+    x = torch.rand(4, 1, 8, 8, generator=gen(7))
+    torch.testing.assert_close(affine_images(x), x, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(affine_images(x, degrees=90), torch.rot90(x, 1, (-2, -1)), atol=1e-5, rtol=1e-5)  # anticlockwise as displayed
+    per = affine_images(x, degrees=torch.tensor([0., 90., 0., 90.]))
+    torch.testing.assert_close(per[1], torch.rot90(x[1], 1, (-2, -1)), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(per[0], x[0], atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match='`x` must be a tensor of images'): affine_images(x[0])
+
+def test_random_affine_is_seeded():
+    x = torch.rand(6, 1, 8, 8, generator=gen(8))
+    a, b = random_affine(10, 0.5, seed=3), random_affine(10, 0.5, seed=3)
+    torch.testing.assert_close(a(x), b(x))
+    assert not torch.allclose(a(x), x)
+
+def test_tta_stack():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    xs = torch.rand(20, 1, 8, 8)
+    augs = [lambda x: shift_images(x, 1, 0), lambda x: affine_images(x, degrees=5)]
+    s = tta_stack(model, xs, augs, nn.CrossEntropyLoss())
+    assert s.shape == (3, 20, 10)
+    torch.testing.assert_close(s[0], torch.softmax(model(xs), 1).detach())
+    torch.testing.assert_close(s[1], torch.softmax(model(shift_images(xs, 1, 0)), 1).detach())
+    assert (tta_average(s).sum(-1) - 1).abs().max() <= 1e-6
+
+def test_checkers_accept_right_and_reject_wrong():
+    assert check_tta_from_log(lambda s: s.exp().mean(0), quiet=True)
+    wrong_tta = [lambda s: s.mean(0).exp(), lambda s: torch.softmax(s.mean(0), -1), lambda s: s.exp().mean(1), lambda s: s.exp().sum(0),
+                 lambda s: s.exp()[0], lambda s: s.exp().max(0).values]
+    for i, w in enumerate(wrong_tta): assert not check_tta_from_log(w, quiet=True), i
+    assert check_shift(shift_images, quiet=True)
+    wrong_shift = [lambda x, dx, dy: torch.roll(x, (dy, dx), (-2, -1)), lambda x, dx, dy: shift_images(x, dy, dx),
+                   lambda x, dx, dy: shift_images(x, -dx, -dy), lambda x, dx, dy: F.pad(x, (max(dx, 0), 0, max(dy, 0), 0))[..., :x.shape[-2], :x.shape[-1]],
+                   lambda x, dx, dy: x]
+    for i, w in enumerate(wrong_shift): assert not check_shift(w, quiet=True), i
