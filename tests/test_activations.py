@@ -100,6 +100,9 @@ def test_get_preds_bad_input():
     with pytest.raises(ValueError, match='`batch_size`'): get_preds(model, torch.randn(4, 3), F.cross_entropy, batch_size=0)
     with pytest.raises(ValueError, match='`xs` must hold at least one item'): get_preds(model, torch.randn(0, 3), F.cross_entropy)
     with pytest.raises(TypeError, match='`xs`'): get_preds(model, [[1., 2., 3.]], F.cross_entropy)
+    one_logit = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0))
+    with pytest.raises(ValueError, match=r'returned outputs of shape \(4,\), one number per item'): get_preds(one_logit, torch.randn(4, 3), nn.CrossEntropyLoss())
+    assert get_preds(one_logit, torch.randn(4, 3), nn.BCEWithLogitsLoss()).shape == (4,)  # one yes/no logit per item is fine
 
 @pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16, torch.float32, torch.float64])
 def test_output_kind(dtype):
