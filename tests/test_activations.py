@@ -73,6 +73,10 @@ def test_decode():
     with pytest.raises(ValueError, match='nothing to decode'): decode(p, nn.MSELoss())
     with pytest.raises(ValueError, match='`thresh`'): decode(s, multi_label=True, thresh=1.5)
     with pytest.raises(ValueError, match='`probs` contains NaN'): decode(torch.tensor([[math.nan, 1.]]), F.cross_entropy)
+    with pytest.raises(TypeError, match='`loss_func` is None.*`multi_label=True`'): decode(p)
+    with pytest.raises(ValueError, match='not a loss lessonkit knows.*`multi_label=True`'): decode(p, nn.HuberLoss())
+    with pytest.raises(TypeError, match='`thresh` must be a number'): decode(s, multi_label=True, thresh='0.5')
+    torch.testing.assert_close(decode(p, nn.HuberLoss(), multi_label=False), p.argmax(1))  # an explicit kind needs no known loss
 
 def test_get_preds_rows_sum_to_one_and_restores_mode():
     torch.manual_seed(0)
