@@ -173,6 +173,8 @@ def test_plots_run():
     _, idx = interp.top_losses(4)
     assert titles == [interp.title(i) for i in idx.tolist()]
     interp.plot_confusion_matrix(); interp.plot_confusion_matrix(normalize=True)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match='`ncols` must be a positive int'): interp.plot_top_losses(4, ncols=bad)
     plt.close('all')
 
 def test_module_does_not_import_matplotlib_or_sklearn():
