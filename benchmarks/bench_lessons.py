@@ -1,0 +1,59 @@
+"""Time to execute each notebook in nbs/ top to bottom in a fresh Jupyter kernel, one notebook at a time.
+
+Each notebook is read from nbs/ and executed by `nbclient` with a new `python3` kernel of this virtual environment,
+working directory nbs/, every cell run (what the site does; `nbdev_test` would also run them all, since no cell is
+flagged `notest`/`slow`). `total_s` is the wall-clock time of `NotebookClient.execute()`: kernel start, every cell,
+kernel shutdown. `cells_s` is the sum of the cells' own execution times (from the kernel's timestamps), so
+`total_s - cells_s` is the kernel's start-up and shutdown overhead. The whole course is the sum of `total_s` over
+the notebooks, run sequentially. torch's thread count is left at its default (a lesson may set its own).
+Cells marked `#| eval: false` run too (a student's "Run All" runs them); `nbdev_test` skips them, so their time is
+also reported on its own (`eval_false_s`)."""
+import json, re, subprocess, sys, time
+from datetime import datetime
+from benchlib import ROOT
+
+NBS = ROOT/'nbs'
+
+def _cell_seconds(cell) -> float:
+    "Seconds between the kernel starting the cell and replying, from nbclient's recorded timestamps."
+    ex = cell.get('metadata', {}).get('execution', {})
+    start, end = ex.get('iopub.execute_input'), ex.get('shell.execute_reply')
+    if not start or not end: return 0.
+    parse = lambda s: datetime.fromisoformat(s.replace('Z', '+00:00'))
+    return (parse(end) - parse(start)).total_seconds()
+
+def run_notebook(path) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name='python3', record_timing=True, resources={'metadata': {'path': str(NBS)}})
+    error = None
+    start = time.perf_counter()
+    try: client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up warnings; errors arrive as messages
+    except CellExecutionError as e: error = f"{e.ename}: {e.evalue}"
+    except Exception as e: error = f"{type(e).__name__}: {e}"
+    total = time.perf_counter() - start
+    cells = [(i, _cell_seconds(c)) for i, c in enumerate(nb.cells) if c.cell_type == 'code']
+    eval_false = sum(s for i, s in cells if re.search(r'^#\|\s*eval:\s*false', nb.cells[i].source, re.M))
+    slowest = sorted(cells, key=lambda ic: -ic[1])[:3]
+    return dict(total_s=round(total, 3), cells_s=round(sum(s for _, s in cells), 3), eval_false_s=round(eval_false, 3), n_code_cells=len(cells),
+                slowest_cells=[dict(cell=i, s=round(s, 3), first_line=nb.cells[i].source.splitlines()[0][:70] if nb.cells[i].source else '') for i, s in slowest],
+                ok=error is None, error=error)
+
+def run(names=None) -> dict:
+    files = sorted(NBS.glob('*.ipynb'))
+    if names: files = [f for f in files if f.stem in names or f.name in names]
+    per = {}
+    for f in files:
+        per[f.name] = run_notebook(f)
+        print(f"  {f.name}: {per[f.name]['total_s']:.1f} s{'' if per[f.name]['ok'] else '  FAILED: ' + per[f.name]['error']}", file=sys.stderr, flush=True)
+    total = sum(r['total_s'] for r in per.values())
+    lessons = {k: v for k, v in per.items() if k[:2].isdigit() and k[:2] not in ('00', '99')}
+    return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), notebooks=per,
+                course_total_s=round(total, 3), lessons_01_to_07_s=round(sum(r['total_s'] for r in lessons.values()), 3),
+                course_without_eval_false_s=round(total - sum(r['eval_false_s'] for r in per.values()), 3),
+                kernel_overhead_s=round(sum(r['total_s'] - r['cells_s'] for r in per.values()), 3),
+                all_ok=all(r['ok'] for r in per.values()), failed=[k for k, r in per.items() if not r['ok']])
+
+if __name__ == '__main__': print(json.dumps(run(sys.argv[1:]), indent=1))
