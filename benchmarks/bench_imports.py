@@ -31,7 +31,7 @@ def _timed(mod):
     if p.returncode: raise RuntimeError(f"`import {mod}` failed:\n{p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
-def run(repeats:int=9) -> dict:
+def run(repeats:int=7) -> dict:
     for mod in ('torch', 'lessonkit'): _timed(mod)  # warm-up, discarded
     times = dict(torch=[], lessonkit=[])
     loaded = set()
