@@ -91,6 +91,22 @@ def test_affine_rotation_and_per_image_parameters():
     torch.testing.assert_close(per[1], torch.rot90(x[1], 1, (-2, -1)), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(per[0], x[0], atol=1e-5, rtol=1e-5)
     with pytest.raises(ValueError, match='`x` must be a tensor of images'): affine_images(x[0])
+    with pytest.raises(TypeError, match='`x` must be a tensor or NumPy array'): affine_images(x.tolist())
+    got = affine_images(x.numpy(), degrees=90)
+    assert isinstance(got, np.ndarray)
+    np.testing.assert_allclose(got, torch.rot90(x, 1, (-2, -1)).numpy(), atol=1e-5)
+
+def test_shift_images_input():
+    x = torch.rand(2, 1, 5, 7, generator=gen(9))
+    got = shift_images(x.numpy(), 1, -2)
+    assert isinstance(got, np.ndarray)
+    np.testing.assert_array_equal(got, shift_images(x, 1, -2).numpy())
+    np.testing.assert_array_equal(shift_images(x, np.int64(1), 0).numpy(), shift_images(x, 1, 0).numpy())  # NumPy integers are whole pixels too
+    for bad in (0.5, True, torch.tensor(1)):
+        with pytest.raises(TypeError, match='`dx` must be a whole number of pixels'): shift_images(x, bad, 0)
+    with pytest.raises(TypeError, match='`dy` must be a whole number of pixels'): shift_images(x, 0, 1.)
+    with pytest.raises(ValueError, match='`x` must have at least 2 dimensions'): shift_images(x[0, 0, 0], 1, 0)
+    with pytest.raises(TypeError, match='`x` must be a tensor or NumPy array'): shift_images(x.tolist(), 1, 0)
 
 def test_random_affine_is_seeded():
     x = torch.rand(6, 1, 8, 8, generator=gen(8))
@@ -112,10 +128,11 @@ def test_tta_stack():
 def test_checkers_accept_right_and_reject_wrong():
     assert check_tta_from_log(lambda s: s.exp().mean(0), quiet=True)
     wrong_tta = [lambda s: s.mean(0).exp(), lambda s: torch.softmax(s.mean(0), -1), lambda s: s.exp().mean(1), lambda s: s.exp().sum(0),
-                 lambda s: s.exp()[0], lambda s: s.exp().max(0).values]
+                 lambda s: s.exp()[0], lambda s: s.exp().max(0).values,
+                 lambda s: s.exp_().mean(0)]  # right values, but overwrites the caller's log-probabilities
     for i, w in enumerate(wrong_tta): assert not check_tta_from_log(w, quiet=True), i
     assert check_shift(shift_images, quiet=True)
     wrong_shift = [lambda x, dx, dy: torch.roll(x, (dy, dx), (-2, -1)), lambda x, dx, dy: shift_images(x, dy, dx),
                    lambda x, dx, dy: shift_images(x, -dx, -dy), lambda x, dx, dy: F.pad(x, (max(dx, 0), 0, max(dy, 0), 0))[..., :x.shape[-2], :x.shape[-1]],
-                   lambda x, dx, dy: x]
+                   lambda x, dx, dy: x, lambda x, dx, dy: x.copy_(shift_images(x, dx, dy))]  # the last: right values, written over the caller's images
     for i, w in enumerate(wrong_shift): assert not check_shift(w, quiet=True), i
