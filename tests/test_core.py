@@ -32,3 +32,10 @@ def test_check_exercise_kinds_of_failure():
     kinds = {name: check_exercise(f, ref, cases, quiet=True).failures[0][1] for name, f in dict(
         exc=lambda x: 1 / 0, typ=lambda x: 3, shape=lambda x: x[None], nan=lambda x: x * math.nan, val=lambda x: x).items()}
     assert kinds == dict(exc='exception', typ='wrong type', shape='wrong shape', nan='nan or inf', val='wrong values')
+
+@pytest.mark.parametrize('in_place', [lambda x: x.mul_(2), lambda x: x.__setitem__(slice(None), x * 2) or x])
+def test_check_exercise_rejects_changing_the_input(in_place):
+    cases = [Case('pair', (torch.tensor([1., math.nan]),), 'double it')]
+    report = check_exercise(in_place, lambda x: 2 * x, cases, quiet=True)
+    assert [kind for _, kind, _ in report.failures] == ['changed its input']
+    assert check_exercise(lambda x: 2 * x, lambda x: 2 * x, cases, quiet=True)
