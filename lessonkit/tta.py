@@ -111,16 +111,6 @@ def tta_stack(model:nn.Module, # the trained model
     return torch.stack([get_preds(model, aug(xs) if aug else xs, loss_func, act=act, batch_size=batch_size) for aug in [None, *augments]])
 
 # %% ../nbs/07_tta.ipynb #b7a89730
-def _leaves_input_alone(fn):
-    "Wrap a student's function so that a case fails, with a clear message, when it changes its first argument in place."
-    def wrapped(x, *args, **kwargs):
-        mine = x.clone()
-        out = fn(mine, *args, **kwargs)
-        if not torch.equal(mine, x): raise ValueError("your function changed its input in place (e.g. with `exp_()` or by writing into `x[...]`); "
-                                                      "the caller still needs it: compute a new tensor and leave the input as it was")
-        return out
-    return wrapped
-
 def _tta_cases():
     "Hidden cases for `check_tta_from_log`: stacks of log-probabilities, including disagreeing, extreme and single predictions."
     g = torch.Generator().manual_seed(7)
@@ -137,7 +127,7 @@ def check_tta_from_log(fn, # your function: log-probabilities (n, N, C) -> avera
                        quiet:bool=False, # don't print the report
                       ) -> ExerciseReport:
     "Check a student's TTA average of a stack of log-probabilities on hidden cases."
-    return check_exercise(_leaves_input_alone(fn), lambda s: tta_average(s, from_log=True), _tta_cases(), exercise='tta_from_log', quiet=quiet)
+    return check_exercise(fn, lambda s: tta_average(s, from_log=True), _tta_cases(), exercise='tta_from_log', quiet=quiet)
 
 def _shift_cases():
     "Hidden cases for `check_shift`: each direction, two at once, no shift, non-square images, a shift past the edge."
@@ -156,4 +146,4 @@ def check_shift(fn, # your function: (images (N, 1, H, W), dx, dy) -> shifted im
                 quiet:bool=False, # don't print the report
                ) -> ExerciseReport:
     "Check a student's whole-pixel image shift on hidden cases."
-    return check_exercise(_leaves_input_alone(fn), shift_images, _shift_cases(), exercise='shift', quiet=quiet)
+    return check_exercise(fn, shift_images, _shift_cases(), exercise='shift', quiet=quiet)
