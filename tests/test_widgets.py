@@ -1,0 +1,264 @@
+"`lessonkit.widgets`: each explorer driven from code, its state against lessonkit, torch and autograd; target, temperature and threshold changes; extreme slider values; the PNG it shows; bad arguments; headless import without pyplot."
+import io, math, os, subprocess, sys
+import numpy as np, pytest, torch
+import torch.nn.functional as F
+from PIL import Image
+from lessonkit.core import fmt_prob
+from lessonkit.softmax import softmax, sigmoid
+from lessonkit.losses import cross_entropy, binary_cross_entropy_with_logits
+from lessonkit.widgets import *
+from lessonkit.widgets import _png
+
+CLASSES = ('cat', 'dog', 'plane', 'fish', 'building')
+
+def autograd_ce(logits, target, temperature=1.):
+    "Loss and gradient of cross-entropy at `temperature`, by autograd."
+    x = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    loss = F.cross_entropy(x[None] / temperature, torch.tensor([target]))
+    loss.backward()
+    return loss.item(), x.grad
+
+def random_logits(seed, n=5, scale=4.):
+    return (torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * scale).clamp(-10, 10).tolist()
+
+@pytest.fixture(scope='module')
+def logit_ex(): return logit_explorer()
+
+@pytest.fixture(scope='module')
+def sigmoid_ex(): return sigmoid_explorer()
+
+# --- the softmax explorer
+
+@pytest.mark.parametrize('seed', range(8))
+@pytest.mark.parametrize('temperature', [0.1, 0.5, 1., 3., 10.])
+def test_logit_state_matches_lessonkit_and_autograd(logit_ex, seed, temperature):
+    logits, target = random_logits(seed), seed % 5
+    logit_ex.set_logits(logits)
+    logit_ex.target, logit_ex.temperature = CLASSES[target], temperature
+    x = torch.tensor(logits, dtype=torch.float64)
+    torch.testing.assert_close(logit_ex.logits, x, rtol=0, atol=0)
+    torch.testing.assert_close(logit_ex.probs, softmax(x / temperature), rtol=1e-12, atol=1e-15)
+    torch.testing.assert_close(logit_ex.probs, torch.softmax(x / temperature, 0), rtol=1e-12, atol=1e-15)
+    loss, grad = autograd_ce(logits, target, temperature)
+    assert logit_ex.loss == pytest.approx(loss, rel=1e-12, abs=1e-12)
+    assert logit_ex.loss == pytest.approx(cross_entropy(x[None] / temperature, torch.tensor([target])).item(), rel=1e-12, abs=1e-12)
+    torch.testing.assert_close(logit_ex.grad, grad, rtol=1e-10, atol=1e-12)
+    assert logit_ex.target_prob == pytest.approx(logit_ex.probs[target].item())
+    assert logit_ex.predicted == CLASSES[int(x.argmax())]
+
+def test_logit_one_slider_change_updates_everything():
+    ex = logit_explorer(logits=[0.6, -1.2, 2.1, 0.3, -0.5], target='cat')
+    assert ex.predicted == 'plane'
+    before = ex.n_updates
+    ex.sliders[0].value = 3.0
+    assert ex.n_updates == before + 1
+    x = [3.0, -1.2, 2.1, 0.3, -0.5]
+    loss, grad = autograd_ce(x, 0)
+    assert ex.predicted == 'cat' and ex.loss == pytest.approx(loss, rel=1e-12)
+    torch.testing.assert_close(ex.grad, grad)
+    assert fmt_prob(ex.loss) in ex.readout.value and fmt_prob(ex.target_prob) in ex.readout.value
+
+def test_logit_target_by_name_index_and_none():
+    ex = logit_explorer(logits=[1., 2., 3., 4., 5.], target=2)
+    assert ex.target == 'plane' and ex.loss == pytest.approx(autograd_ce([1., 2., 3., 4., 5.], 2)[0])
+    ex.target = 'fish'
+    assert ex.loss == pytest.approx(autograd_ce([1., 2., 3., 4., 5.], 3)[0])
+    ex.target = None
+    assert ex.loss is None and ex.grad is None and ex.target_prob is None
+    assert 'choose a target' in ex.readout.value
+    with pytest.raises(ValueError, match='`target`'): ex.target = 'cow'
+
+def test_temperature_keeps_argmax_and_changes_loss():
+    ex = logit_explorer(logits=[0.6, -1.2, 2.1, 0.3, -0.5], target='cat')
+    losses = []
+    for t in [0.1, 0.5, 1., 2., 10.]:
+        ex.temperature = t
+        assert ex.predicted == 'plane'
+        losses.append(ex.loss)
+    assert len(set(losses)) == 5
+    assert losses == sorted(losses, reverse=True)  # the wrong class's lead matters less at higher T
+
+def test_logit_grad_is_softmax_minus_one_hot_at_temperature_one():
+    ex = logit_explorer(logits=random_logits(3), target='dog')
+    torch.testing.assert_close(ex.grad, ex.probs - F.one_hot(torch.tensor(1), 5).double())
+    assert ex.grad.sum().abs() < 1e-12 and (ex.grad[1] < 0) and (ex.grad[[0, 2, 3, 4]] > 0).all()
+
+@pytest.mark.parametrize('temperature', [0.1, 1., 10.])
+@pytest.mark.parametrize('logits', [[-10., 10., -10., -10., -10.], [10., 10., 10., 10., 10.], [-10.] * 5, [10., -10., 10., -10., 10.]])
+def test_logit_extreme_sliders_no_nan(logit_ex, logits, temperature):
+    logit_ex.set_logits(logits)
+    logit_ex.temperature = temperature
+    for target in range(5):
+        logit_ex.target = target
+        assert torch.isfinite(logit_ex.probs).all() and torch.isfinite(logit_ex.grad).all() and math.isfinite(logit_ex.loss)
+        loss, grad = autograd_ce(logits, target, temperature)
+        assert logit_ex.loss == pytest.approx(loss, rel=1e-12, abs=1e-12)
+        torch.testing.assert_close(logit_ex.grad, grad)
+        assert 'nan' not in logit_ex.readout.value
+
+def test_slider_range_widens_for_large_starting_logits():
+    ex = logit_explorer(classes=['yes', 'no'], logits=[12.5, -3.], target='yes')
+    assert ex.sliders[0].max >= 12.5 and ex.logits[0] == 12.5
+
+def test_readout_never_shows_one_for_a_probability_below_one():
+    ex = logit_explorer(classes=['yes', 'no'], logits=[10., 0.], target='no')
+    p = ex.probs[0].item()
+    assert 0.9999 < p < 1
+    assert fmt_prob(p) in ex.readout.value and fmt_prob(p) != '1.0000'
+    assert '>1.0000<' not in ex.readout.value
+
+def test_set_logits_refuses_values_outside_the_sliders(logit_ex):
+    with pytest.raises(ValueError, match=r'`logits`.*sliders'): logit_ex.set_logits([0., 0., 0., 0., 11.])
+    with pytest.raises(ValueError, match='expected 5'): logit_ex.set_logits([0., 0.])
+
+# --- the sigmoid explorer
+
+def autograd_bce(logits, targets):
+    x = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(targets, dtype=torch.float64)
+    per_label = F.binary_cross_entropy_with_logits(x, y, reduction='none')
+    per_label.mean().backward()
+    return per_label.detach(), x.grad
+
+@pytest.mark.parametrize('seed', range(8))
+def test_sigmoid_state_matches_lessonkit_and_autograd(sigmoid_ex, seed):
+    logits = random_logits(seed, scale=5.)
+    targets = (torch.rand(5, generator=torch.Generator().manual_seed(100 + seed)) > 0.5).double().tolist()
+    sigmoid_ex.set_logits(logits)
+    sigmoid_ex.set_targets(targets)
+    x, y = torch.tensor(logits, dtype=torch.float64), torch.tensor(targets, dtype=torch.float64)
+    torch.testing.assert_close(sigmoid_ex.probs, sigmoid(x), rtol=1e-12, atol=1e-15)
+    torch.testing.assert_close(sigmoid_ex.probs, torch.sigmoid(x), rtol=1e-12, atol=1e-15)
+    per_label, grad = autograd_bce(logits, targets)
+    torch.testing.assert_close(sigmoid_ex.losses, per_label, rtol=1e-12, atol=1e-12)
+    assert sigmoid_ex.loss == pytest.approx(binary_cross_entropy_with_logits(x, y).item(), rel=1e-12, abs=1e-12)
+    torch.testing.assert_close(sigmoid_ex.grad, grad, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(sigmoid_ex.softmax_probs, torch.softmax(x, 0))
+
+@pytest.mark.parametrize('threshold', [0.01, 0.3, 0.5, 0.7, 0.99])
+def test_threshold_changes_predictions_not_loss(threshold):
+    ex = sigmoid_explorer(logits=[2.0, 1.5, -3.0, -2.0, 0.5], targets=[1, 1, 0, 0, 0])
+    loss = ex.loss
+    ex.threshold = threshold
+    assert ex.loss == loss
+    assert ex.predicted == [l for l, p in zip(CLASSES, torch.sigmoid(ex.logits).tolist()) if p > threshold]
+
+def test_sigmoid_probabilities_need_not_sum_to_one():
+    ex = sigmoid_explorer()
+    assert ex.probs.sum().item() == pytest.approx(2.5)  # five logits of 0: 0.5 each
+    assert ex.softmax_probs.sum().item() == pytest.approx(1.)
+    ex.set_logits([-5.] * 5)
+    assert ex.probs.sum() < 0.05 and ex.predicted == []
+    assert '2.5000' not in ex.readout.value and fmt_prob(ex.probs.sum()) in ex.readout.value
+
+def test_sigmoid_checkbox_changes_target():
+    ex = sigmoid_explorer(logits=[2.0, 1.5, -3.0, -2.0, 0.5])
+    ex.target_boxes[4].value = True
+    assert ex.targets.tolist() == [0, 0, 0, 0, 1]
+    assert ex.losses[4].item() == pytest.approx(-math.log(torch.sigmoid(torch.tensor(0.5, dtype=torch.float64)).item()))
+    assert ex.grad[4] < 0
+
+@pytest.mark.parametrize('value', [-10., 10.])
+def test_sigmoid_extreme_sliders_no_nan(sigmoid_ex, value):
+    sigmoid_ex.set_logits([value] * 5)
+    for targets in ([0] * 5, [1] * 5):
+        sigmoid_ex.set_targets(targets)
+        assert torch.isfinite(sigmoid_ex.losses).all() and torch.isfinite(sigmoid_ex.grad).all() and math.isfinite(sigmoid_ex.loss)
+        torch.testing.assert_close(sigmoid_ex.losses, autograd_bce([value] * 5, targets)[0])
+        assert 'nan' not in sigmoid_ex.readout.value
+
+# --- the loss curve explorer
+
+@pytest.mark.parametrize('p', [0.001, 0.01, 0.25, 0.5, 0.9, 0.999, 1.])
+def test_loss_curve_state(p):
+    ex = loss_curve_explorer()
+    ex.sliders[0].value = p
+    q = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    loss = -q.log()
+    loss.backward()
+    assert ex.p == p and ex.loss == pytest.approx(loss.item(), abs=1e-15) and ex.grad == pytest.approx(q.grad.item())
+    if p < 1: assert ex.loss == pytest.approx(F.nll_loss(torch.tensor([[math.log(p), math.log1p(-p)]], dtype=torch.float64), torch.tensor([0])).item())
+    assert math.isfinite(ex.loss) and str(ex.loss) != '-0.0'
+
+# --- the picture
+
+def test_png_encoder_round_trips():
+    pixels = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_png(pixels)))), pixels[:, :, :3])
+
+@pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer, loss_curve_explorer])
+def test_picture_is_a_png_that_follows_the_slider(make):
+    ex = make()
+    first = ex.image.value
+    img = Image.open(io.BytesIO(first))
+    assert img.format == 'PNG' and img.size[0] == ex.sketch.width
+    ex.sliders[0].value = ex.sliders[0].max
+    assert ex.image.value != first
+    full = ex.sketch.png()
+    ex.sketch.background = None  # a full redraw must give the same picture as the blitted one
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(ex.sketch.png()))), np.asarray(Image.open(io.BytesIO(full))))
+
+@pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer, loss_curve_explorer])
+def test_time_updates(make):
+    ex = make()
+    start, n0 = ex.sliders[0].value, ex.n_updates
+    times = time_updates(ex, n=10)
+    assert 9 <= len(times) <= 10 and (times > 0).all()
+    assert ex.sliders[0].value == start and ex.n_updates >= n0 + len(times)
+
+def test_headless_without_pyplot_and_lazy():
+    code = ("import sys, lessonkit; assert 'ipywidgets' not in sys.modules; "
+            "e = lessonkit.logit_explorer(target='cat'); lessonkit.sigmoid_explorer(); lessonkit.loss_curve_explorer(); "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'an explorer imported pyplot'; print(type(e).__name__)")
+    env = {k: v for k, v in os.environ.items() if k not in ('MPLBACKEND', 'DISPLAY', 'WAYLAND_DISPLAY')}
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'LogitExplorer'
+
+# --- bad arguments
+
+@pytest.mark.parametrize('kwargs, error, words', [
+    (dict(classes=[]), ValueError, ['`classes`', 'at least 2', 'got 0']),
+    (dict(classes=['cat']), ValueError, ['`classes`', 'at least 2']),
+    (dict(classes='cat,dog'), TypeError, ['`classes`', "['cat', 'dog']"]),
+    (dict(classes=None), TypeError, ['`classes`', 'NoneType']),
+    (dict(classes=['cat', 'cat', 'dog']), ValueError, ['`classes`', "'cat' more than once"]),
+    (dict(classes=['cat', 1.5]), TypeError, ['`classes`', '1.5']),
+    (dict(logits=[1., 2.]), ValueError, ['`logits`', 'has 2 values', 'expected 5']),
+    (dict(logits=[[1.] * 5]), ValueError, ['`logits`', 'shape (1, 5)']),
+    (dict(logits=[0., math.nan, 0., 0., 0.]), ValueError, ['`logits`', 'NaN']),
+    (dict(logits=[0., math.inf, 0., 0., 0.]), ValueError, ['`logits`', 'inf']),
+    (dict(logits=['a'] * 5), TypeError, ['`logits`']),
+    (dict(logits='12345'), TypeError, ['`logits`', 'str']),
+    (dict(target='cow'), ValueError, ['`target`', "'cow'", 'expected one of']),
+    (dict(target=5), ValueError, ['`target`', 'index 5', 'from 0 to 4']),
+    (dict(temperature=0), ValueError, ['`temperature`', 'between 0.1 and 10']),
+    (dict(temperature='hot'), TypeError, ['`temperature`', 'str']),
+])
+def test_logit_explorer_bad_arguments(kwargs, error, words):
+    with pytest.raises(error) as e: logit_explorer(**kwargs)
+    for w in words: assert w in str(e.value), (w, str(e.value))
+
+@pytest.mark.parametrize('kwargs, error, words', [
+    (dict(labels=[]), ValueError, ['`labels`', 'at least 1']),
+    (dict(labels='cat'), TypeError, ['`labels`', "['cat']"]),
+    (dict(logits=[0.] * 4), ValueError, ['`logits`', 'expected 5', '`labels`']),
+    (dict(logits=[0., 0., math.nan, 0., 0.]), ValueError, ['`logits`', 'NaN']),
+    (dict(targets=[0, 1, 2, 0, 0]), ValueError, ['`targets`', '0 (absent) or 1 (present)']),
+    (dict(targets=[0, 1]), ValueError, ['`targets`', 'expected 5']),
+    (dict(threshold=1.5), ValueError, ['`threshold`', 'between 0.01 and 0.99', '1.5']),
+])
+def test_sigmoid_explorer_bad_arguments(kwargs, error, words):
+    with pytest.raises(error) as e: sigmoid_explorer(**kwargs)
+    for w in words: assert w in str(e.value), (w, str(e.value))
+
+@pytest.mark.parametrize('p', [0, -0.5, 1.5, math.nan])
+def test_loss_curve_bad_p(p):
+    with pytest.raises(ValueError, match='`p`'): loss_curve_explorer(p)
+
+def test_numpy_and_tensor_inputs():
+    a = logit_explorer(logits=np.array([0.6, -1.2, 2.1, 0.3, -0.5]), target=np.int64(0))
+    b = logit_explorer(logits=torch.tensor([0.6, -1.2, 2.1, 0.3, -0.5], dtype=torch.float64, requires_grad=True), target='cat')
+    assert a.loss == b.loss and a.target == 'cat'
+    s = sigmoid_explorer(targets=np.array([True, False, True, False, False]))
+    assert s.targets.tolist() == [1, 0, 1, 0, 0]
