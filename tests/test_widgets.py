@@ -262,3 +262,15 @@ def test_numpy_and_tensor_inputs():
     assert a.loss == b.loss and a.target == 'cat'
     s = sigmoid_explorer(targets=np.array([True, False, True, False, False]))
     assert s.targets.tolist() == [1, 0, 1, 0, 0]
+
+def test_saved_widget_state_holds_the_current_picture():
+    "A notebook saved with widget state (and a static site built from it) shows the last PNG: it travels as the Image's `value` buffer."
+    import base64
+    from ipywidgets.embed import embed_data
+    ex = logit_explorer(target='cat')
+    ex.sliders[1].value = 4.
+    state = embed_data(views=[ex])['manager_state']['state']
+    images = [m for m in state.values() if m['model_name'] == 'ImageModel']
+    assert len(images) == 1
+    buffer, = [b for b in images[0]['buffers'] if b['path'] == ['value']]
+    assert base64.b64decode(buffer['data']) == ex.image.value
