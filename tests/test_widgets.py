@@ -270,7 +270,7 @@ def test_saved_widget_state_holds_the_current_picture():
     ex = logit_explorer(target='cat')
     ex.sliders[1].value = 4.
     state = embed_data(views=[ex])['manager_state']['state']
-    images = [m for m in state.values() if m['model_name'] == 'ImageModel']
-    assert len(images) == 1
-    buffer, = [b for b in images[0]['buffers'] if b['path'] == ['value']]
+    image = state[ex.image.model_id]
+    assert image['model_name'] == 'ImageModel'
+    buffer, = [b for b in image['buffers'] if b['path'] == ['value']]
     assert base64.b64decode(buffer['data']) == ex.image.value
