@@ -1,10 +1,113 @@
-"""Site build time, cold and warm."""
-import json
-from benchlib import ROOT
+"""Site build time, cold and warm, with the site's own builder (`python tools/build_site.py`, what `make site` runs).
+
+Everything runs in a scratch copy of the repository (settings, tools/, docs/ without docs/_build, nbs/, lessonkit/),
+so that the working tree's docs/_build, which others may be building at the same moment, is never touched. The
+builder keeps everything it makes under docs/_build: the processed notebooks (src/, src-manifest.json), Sphinx's
+doctrees/ and html/, myst-nb's jupyter-cache of executed notebooks (.jupyter_cache/), a kernelspec (jupyter/), and
+the JavaScript it vendors from npm (npm/, vendor/).
+
+- cold: docs/_build removed except the vendored npm packages (npm/, vendor/: a download that no code change
+  invalidates; they are copied from the working tree when their stamp is current, else fetched once with `npm ci`
+  before any timing), so the notebooks are processed, every notebook is executed and every page is written.
+- warm, unchanged: the same command again, nothing changed.
+- warm, prose edit (the headline "warm rebuild"): one word appended to the last markdown cell of the first lesson, then
+  the command again: the notebooks are reprocessed, that page is rewritten, and no notebook is executed (jupyter-cache
+  keys on the code cells, which did not change).
+
+Each time is the wall-clock time of the builder's process, from start to exit."""
+import json, re, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+from benchlib import ROOT, PYTHON
+
+BUILDER = Path('tools')/'build_site.py'
+COPY = ['settings.ini', 'setup.py', 'pyproject.toml', 'README.md', 'tools', 'docs', 'nbs', 'lessonkit']
+KEEP = ('npm', 'vendor')  # vendored downloads: not a build or execution cache
+
+def _scratch() -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix='lessonkit-bench-site-'))
+    skip = shutil.ignore_patterns('_build', '__pycache__', '.ipynb_checkpoints', 'node_modules')
+    for name in COPY:
+        src = ROOT/name
+        if src.is_dir(): shutil.copytree(src, tmp/name, ignore=skip)
+        elif src.exists(): shutil.copy(src, tmp/name)
+    return tmp
+
+def _build(root:Path, timeout=600) -> tuple:
+    "Run the builder in `root`; return (seconds, return code, output)."
+    start = time.perf_counter()
+    p = subprocess.run([PYTHON, str(BUILDER)], cwd=root, capture_output=True, text=True, timeout=timeout)
+    return time.perf_counter() - start, p.returncode, p.stdout + p.stderr
+
+def _prepare_vendor(root:Path) -> dict:
+    "Give the scratch copy the vendored JavaScript: copied when the working tree's stamp is current, else `npm ci` once."
+    src = ROOT/'docs'/'_build'/'vendor'
+    sys.path.insert(0, str(root/'tools'))
+    try:
+        import importlib
+        bs = importlib.import_module('build_site')
+        want = bs._digest(root/'docs'/'package.json', root/'docs'/'package-lock.json', root/BUILDER)
+        if (src/'.stamp').exists() and (src/'.stamp').read_text() == want:
+            shutil.copytree(src, root/'docs'/'_build'/'vendor')
+            return dict(vendor='copied from the working tree')
+        start = time.perf_counter()
+        p = subprocess.run([PYTHON, '-c', 'import sys; sys.path.insert(0, "tools"); import build_site; build_site.vendor_assets()'],
+                           cwd=root, capture_output=True, text=True, timeout=600)
+        if p.returncode: raise RuntimeError(f"vendoring the site's JavaScript failed:\n{(p.stdout + p.stderr)[-1500:]}")
+        return dict(vendor=f"npm ci in the scratch copy ({time.perf_counter() - start:.1f} s, not counted)")
+    finally:
+        sys.path.remove(str(root/'tools'))
+        sys.modules.pop('build_site', None)
+
+def _clear_caches(root:Path) -> list:
+    "Remove everything under docs/_build but the vendored downloads; return what was removed."
+    build, removed = root/'docs'/'_build', []
+    if build.exists():
+        for p in build.iterdir():
+            if p.name in KEEP: continue
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+            removed.append(p.name)
+    return sorted(removed)
+
+def _lesson_times(out:str) -> dict:
+    "The per-notebook execution times the builder prints after 'lesson execution'."
+    res, on = {}, False
+    for line in out.splitlines():
+        if line.startswith('lesson execution'): on = True; continue
+        if on:
+            m = re.match(r'^\s+(\S+)\s+([\d.]+) s\s+(.*)$', line)
+            if m: res[m.group(1)] = dict(s=float(m.group(2)), how=m.group(3).strip())
+            elif line.strip() and not line.startswith(' '): on = False
+    return res
+
+def _edit_prose(nb_path:Path):
+    "Append one word to the last markdown cell of a notebook (a prose edit: no code cell changes)."
+    nb = json.loads(nb_path.read_text())
+    cell = [c for c in nb['cells'] if c['cell_type'] == 'markdown'][-1]
+    src = ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+    cell['source'] = src + ' (edited)'
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
 
 def run() -> dict:
-    if not (ROOT/'tools'/'build_site.py').exists():
-        return dict(status='missing', reason='no site builder (tools/build_site.py) has landed; `make site` only runs the lessons')
-    raise NotImplementedError('site: not measured yet')
+    if not (ROOT/BUILDER).exists():
+        return dict(status='missing', reason=f'no site builder ({BUILDER}) has landed')
+    root = _scratch()
+    try:
+        prep = _prepare_vendor(root)
+        removed = _clear_caches(root)
+        cold, rc, out = _build(root)
+        if rc: return dict(status='error', error=f"cold build failed (exit {rc}): {out.strip().splitlines()[-1] if out.strip() else ''}", output_tail=out[-3000:])
+        cold_lessons = _lesson_times(out)
+        warm_same, rc, out_same = _build(root)
+        if rc: return dict(status='error', error=f"warm build failed (exit {rc})", output_tail=out_same[-3000:])
+        edited = sorted((root/'nbs').glob('0[1-9]_*.ipynb'))[0]
+        _edit_prose(edited)
+        warm_edit, rc, out_edit = _build(root)
+        if rc: return dict(status='error', error=f"warm build after a prose edit failed (exit {rc})", output_tail=out_edit[-3000:])
+        return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), command=f'python {BUILDER}',
+                    cold_s=round(cold, 2), warm_s=round(warm_edit, 2), warm_unchanged_s=round(warm_same, 2),
+                    prose_edit=f'nbs/{edited.name}: last markdown cell', removed_before_cold=removed, **prep,
+                    cold_execution_s=cold_lessons, cold_execution_total_s=round(sum(v['s'] for v in cold_lessons.values()), 2),
+                    warm_execution=_lesson_times(out_edit), html_pages=len(list((root/'docs'/'_build'/'html').glob('*.html'))))
+    finally: shutil.rmtree(root, ignore_errors=True)
 
 if __name__ == '__main__': print(json.dumps(run(), indent=1))
