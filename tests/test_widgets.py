@@ -206,6 +206,13 @@ def test_time_updates(make):
     assert 9 <= len(times) <= 10 and (times > 0).all()
     assert ex.sliders[0].value == start and ex.n_updates >= n0 + len(times)
 
+@pytest.mark.parametrize('which', ['temperature_slider', 'threshold_slider'])
+def test_time_updates_on_other_sliders(which):
+    ex = logit_explorer(target='cat') if which == 'temperature_slider' else sigmoid_explorer()
+    s = getattr(ex, which)
+    start = s.value
+    assert len(time_updates(ex, n=8, slider=s)) >= 7 and s.value == start
+
 def test_headless_without_pyplot_and_lazy():
     code = ("import sys, lessonkit; assert 'ipywidgets' not in sys.modules; "
             "e = lessonkit.logit_explorer(target='cat'); lessonkit.sigmoid_explorer(); lessonkit.loss_curve_explorer(); "
