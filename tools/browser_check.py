@@ -1,0 +1,242 @@
+"""Open the built course site in headless Chromium and check it as a reader would: `python tools/browser_check.py`.
+
+Serves docs/_build/html on 127.0.0.1 (a free port, a thread of this process) and drives /usr/bin/chromium with
+Playwright. Installs Chromium with apt-get when /usr/bin/chromium is missing (CI machines are fresh; we run as root).
+Build the site first (`make site`). Each check prints one line; the script exits non-zero when any fails.
+
+The checks:
+- every page (home, each notebook in nbs/, the API reference) answers 200, has its title as <title> and <h1>,
+  shows no Python traceback, and raises no JavaScript error;
+- every lesson page shows at least one rendered plot (an <img> that loaded); exempt: the pages without plots,
+  listed in PLOT_EXEMPT (the home page, the reference pages 00_core and 99_package, and the API page);
+- pages with math show it typeset by the site's own MathJax; pages with saved widget state show the widgets
+  (sliders visible, pictures loaded) through the site's own ipywidgets embed manager;
+- no request leaves 127.0.0.1 (every request is recorded with page.on('request')), and no local request fails;
+- searching "softmax" (Sphinx's search page) lists the softmax lesson;
+- the in-browser explorer: a slider moved with the keyboard changes the displayed probabilities, and for many
+  slider settings (extremes included) its probabilities, loss and gradient equal lessonkit.softmax.softmax,
+  torch.nn.functional.cross_entropy and autograd's gradient to 1e-6, displayed as lessonkit.core.fmt_prob
+  displays them (no probability below 1 shown as 1.0000);
+- screenshots of the home page and a lesson go to docs/_build/screenshots/ for review."""
+import functools, http.server, json, math, os, random, re, shutil, subprocess, sys, threading, time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT/'docs'/'_build'
+HTML, SRC, SHOTS = BUILD/'html', BUILD/'src', BUILD/'screenshots'
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync']
+PLOT_EXEMPT = {'index', '00_core', '99_package', 'api'}  # pages that show no plot by design
+EXPLORER_PAGES = ('01_softmax', '03_cross_entropy')  # where tools/build_site.py puts the in-browser explorer
+SCREENSHOT_LESSON = '01_softmax'
+TOL = 1e-6
+
+def ensure_chromium():
+    "Install Debian's chromium when /usr/bin/chromium is missing (a fresh machine); skipped when it is there."
+    if Path(CHROMIUM).exists(): return
+    print(f"{CHROMIUM} is missing: apt-get install -y chromium", flush=True)
+    sudo = [] if os.geteuid() == 0 else ['sudo']
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    for cmd in (['apt-get', 'update', '-q'], ['apt-get', 'install', '-y', '-q', 'chromium']):
+        if subprocess.run(sudo + cmd, env=env, stdout=subprocess.DEVNULL).returncode:
+            sys.exit(f"browser check: `{' '.join(cmd)}` failed; install Chromium as root: apt-get update && apt-get install -y chromium")
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+def serve(directory:Path):
+    "Serve `directory` on 127.0.0.1 at a free port, in a daemon thread; return (server, base url)."
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+def site_pages() -> dict:
+    "{page name: title} for the home page, every processed notebook and the API page."
+    pages = {}
+    for p in sorted(SRC.glob('*.ipynb')):
+        first = json.loads(p.read_text())['cells'][0]['source']
+        pages[p.stem] = re.match(r'#\s+(.*)', first).group(1).strip()
+    pages['api'] = 'API reference'
+    return dict(sorted(pages.items(), key=lambda kv: (kv[0] != 'index', kv[0])))
+
+class Checks:
+    "Collects one line per check; `ok` is False once any failed."
+    def __init__(self): self.n, self.failed = 0, []
+    def __call__(self, name:str, passed:bool, detail:str=''):
+        self.n += 1
+        if not passed: self.failed.append(name)
+        print(f"{'ok  ' if passed else 'FAIL'} {name}{': ' + detail if detail else ''}", flush=True)
+        return passed
+
+def _plain_text(s:str) -> str: return re.sub(r'\s+', ' ', s).replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
+
+def check_pages(page, base:str, pages:dict, check:Checks):
+    errors = []
+    page.on('pageerror', lambda e: errors.append(e))
+    for name, title in pages.items():
+        url = base + ('index.html' if name == 'index' else f'{name}.html')
+        errors.clear()
+        resp = page.goto(url, wait_until='load')
+        page.wait_for_timeout(200)
+        status = resp.status if resp else None
+        h1 = _plain_text(page.locator('h1').first.inner_text()).replace('#', '').strip() if page.locator('h1').count() else ''
+        doc_title = _plain_text(page.title())
+        body = page.locator('body').inner_text()
+        has_tb = 'Traceback (most recent call last)' in body or page.locator('.output.traceback, .output.error').count() > 0
+        check(f"{name}: loads (200), title '{title}', no traceback",
+              status == 200 and h1 == title and title in doc_title and not has_tb,
+              f"status={status}, h1={h1!r}, <title>={doc_title!r}, traceback={has_tb}")
+        if name not in PLOT_EXEMPT:
+            imgs = page.locator('.cell_output img')
+            loaded = page.evaluate("() => [...document.querySelectorAll('.cell_output img')].filter(i => i.complete && i.naturalWidth > 0).length")
+            check(f"{name}: at least one rendered plot", loaded >= 1, f"{loaded} of {imgs.count()} output images loaded")
+        if page.locator('.math').count():
+            try:
+                page.wait_for_selector('mjx-container', timeout=10_000)
+                typeset = page.locator('mjx-container').count()
+            except Exception: typeset = 0
+            check(f"{name}: math typeset by the local MathJax", typeset > 0, f"{page.locator('.math').count()} math elements, {typeset} typeset")
+        if 'application/vnd.jupyter.widget-state+json' in page.content():
+            try:
+                page.wait_for_selector('.widget-slider, .jupyter-widgets .widget-hslider, .jupyter-widget-hslider', timeout=15_000)
+                sliders = page.evaluate("() => [...document.querySelectorAll('.widget-slider, .widget-hslider')].filter(e => e.offsetWidth > 0 && e.offsetHeight > 0).length")
+                pics = page.evaluate("() => [...document.querySelectorAll('.jupyter-widgets img, .widget-image')].filter(i => i.complete && i.naturalWidth > 0).length")
+            except Exception: sliders = pics = 0
+            check(f"{name}: saved widgets render (sliders visible, pictures loaded)", sliders > 0 and pics > 0, f"{sliders} visible sliders, {pics} widget pictures")
+        check(f"{name}: no JavaScript error", not errors, '; '.join(str(e)[:200] for e in errors[:3]))
+
+def check_search(page, base:str, check:Checks):
+    page.goto(base + 'search.html?q=softmax', wait_until='load')
+    try:
+        page.wait_for_function("() => document.querySelectorAll('#search-results li a, ul.search li a').length > 0", timeout=15_000)
+    except Exception: pass
+    hrefs = page.evaluate("() => [...document.querySelectorAll('#search-results li a, ul.search li a')].map(a => a.getAttribute('href'))")
+    hit = [h for h in hrefs if h and '01_softmax' in h]
+    check("search 'softmax' finds the softmax lesson", bool(hit), f"{len(hrefs)} results, first: {hrefs[:3]}")
+
+def _explorer_values(page, root) -> dict:
+    "What the explorer `root` shows: state, and per class (value, text) of probability and gradient; the loss."
+    return page.evaluate("""root => {
+        const num = e => e && e.hasAttribute('data-value') ? [Number(e.getAttribute('data-value')), e.textContent] : null;
+        const rows = [...root.querySelectorAll('tr[data-class]')];
+        return {state: JSON.parse(root.getAttribute('data-state')),
+                probs: rows.map(r => num(r.querySelector('.lk-prob'))),
+                grads: rows.map(r => num(r.querySelector('.lk-grad'))),
+                loss: num(root.querySelector('.lk-loss')),
+                predicted: root.querySelector('.lk-predicted').textContent};
+    }""", root)
+
+def _set_explorer(page, root, logits, log_t, target):
+    page.evaluate("""([root, logits, logT, target]) => {
+        root.querySelectorAll('input.lk-logit').forEach((s, i) => { s.value = String(logits[i]); s.dispatchEvent(new Event('input', {bubbles: true})); });
+        const t = root.querySelector('input.lk-temperature'); t.value = String(logT); t.dispatchEvent(new Event('input', {bubbles: true}));
+        const sel = root.querySelector('select.lk-target'); sel.value = target === null ? '' : String(target);
+        sel.dispatchEvent(new Event('change', {bubbles: true}));
+    }""", [root, logits, log_t, target])
+
+def _expected(logits, temperature, target):
+    "lessonkit's and torch's answers for the same slider values (float64)."
+    import torch, torch.nn.functional as F
+    from lessonkit.softmax import softmax
+    x = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    probs = softmax(x.detach() / temperature)
+    if target is None: return probs, None, None
+    loss = F.cross_entropy((x / temperature)[None], torch.tensor([target]))
+    loss.backward()
+    return probs, loss.item(), x.grad
+
+def check_explorer(page, base:str, name:str, check:Checks):
+    from lessonkit.core import fmt_prob
+    from lessonkit.widgets import _signed
+    page.goto(base + f'{name}.html', wait_until='load')
+    roots = page.locator('.lk-explorer')
+    if not check(f"{name}: in-browser explorer present", roots.count() == 1 and page.locator('.lk-explorer input.lk-logit').count() == 5,
+                 f"{roots.count()} explorers"): return
+    root = roots.first.element_handle()
+    # a reader moves a slider with the keyboard
+    before = _explorer_values(page, root)
+    slider = page.locator('.lk-explorer input.lk-logit').first
+    slider.focus()
+    for _ in range(10): page.keyboard.press('ArrowRight')
+    after = _explorer_values(page, root)
+    moved = after['state']['logits'][0] != before['state']['logits'][0]
+    changed = [a[1] for a in after['probs']] != [b[1] for b in before['probs']]
+    check(f"{name}: moving a slider changes the displayed probabilities", moved and changed,
+          f"cat logit {before['state']['logits'][0]} -> {after['state']['logits'][0]}; probabilities {[b[1] for b in before['probs']]} -> {[a[1] for a in after['probs']]}")
+    # its numbers against lessonkit's Python results
+    rng = random.Random(0)
+    settings = [([0.6, -1.2, 2.1, 0.3, -0.5], 0., 0), ([10, -10, -10, -10, -10], -1., 1), ([-10, 10, -10, -10, -10], -1., 0),
+                ([10, 9.9, -10, -10, -10], -1., 2), ([10, -10, -10, -10, -10], 0., None), ([0, 0, 0, 0, 0], 1., 4),
+                ([10, 10, 10, 10, 10], -1., 3), ([9.9, -10, 10, -3.3, 0.1], -0.5, 2)]
+    settings += [([round(rng.uniform(-10, 10), 1) for _ in range(5)], round(rng.uniform(-1, 1), 2), rng.choice([None, 0, 1, 2, 3, 4])) for _ in range(40)]
+    worst, bad = 0., []
+    for logits, log_t, target in settings:
+        _set_explorer(page, root, logits, log_t, target)
+        got = _explorer_values(page, root)
+        st = got['state']
+        probs, loss, grad = _expected(st['logits'], st['temperature'], st['target'])
+        errs = [abs(p[0] - e) for p, e in zip(got['probs'], probs.tolist())]
+        texts_ok = all(p[1] == fmt_prob(e) for p, e in zip(got['probs'], probs.tolist()))
+        top = max(range(5), key=lambda i: got['probs'][i][0])
+        no_false_one = all(got['probs'][i][1] != f"{1:.{len(got['probs'][i][1]) - 2}f}" for i in range(5) if probs[i].item() < 1)
+        if target is not None:
+            errs += [abs(got['loss'][0] - loss)] + [abs(g[0] - e) for g, e in zip(got['grads'], grad.tolist())]
+            texts_ok = texts_ok and got['loss'][1] == fmt_prob(loss) and all(g[1] == _signed(e) for g, e in zip(got['grads'], grad.tolist()))
+        else: texts_ok = texts_ok and got['loss'] is None and all(g is None for g in got['grads'])
+        state_ok = st['logits'] == [float(v) for v in logits] and abs(math.log10(st['temperature']) - log_t) < 1e-9 and st['target'] == target
+        worst = max([worst] + errs)
+        if max(errs) > TOL or not texts_ok or not no_false_one or not state_ok or got['predicted'] != ['cat', 'dog', 'plane', 'fish', 'building'][top]:
+            bad.append((logits, log_t, target, max(errs), texts_ok, no_false_one, state_ok))
+    check(f"{name}: explorer = lessonkit softmax / F.cross_entropy / autograd to {TOL:g}, formatted as fmt_prob ({len(settings)} settings)",
+          not bad, f"largest difference {worst:.1e}" + (f"; {len(bad)} bad, first {bad[0]}" if bad else ''))
+
+def screenshots(page, base:str, check:Checks):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({'width': 1280, 'height': 900})
+    shots = []
+    for name, url in [('home', 'index.html'), (SCREENSHOT_LESSON, f'{SCREENSHOT_LESSON}.html')]:
+        page.goto(base + url, wait_until='load')
+        page.wait_for_timeout(1500)  # MathJax
+        page.screenshot(path=str(SHOTS/f'{name}.png'))
+        shots.append(f'{name}.png')
+    if page.locator('.lk-explorer').count():
+        page.locator('.lk-explorer').first.scroll_into_view_if_needed()
+        page.locator('.lk-explorer').first.screenshot(path=str(SHOTS/'explorer.png'))
+        shots.append('explorer.png')
+    check("screenshots saved", all((SHOTS/s).stat().st_size > 0 for s in shots), f"{', '.join(shots)} in {SHOTS.relative_to(ROOT)}")
+
+def main():
+    if not (HTML/'index.html').exists() or not SRC.exists(): sys.exit("browser check: no site built; run `make site` first")
+    ensure_chromium()
+    sys.path.insert(0, str(ROOT))
+    from playwright.sync_api import sync_playwright
+    server, base = serve(HTML)
+    host = urlparse(base).netloc
+    requests, failures, check = [], [], Checks()
+    start = time.perf_counter()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={'width': 1280, 'height': 900}, service_workers='block')
+            context.on('request', lambda r: requests.append(r.url))
+            context.on('requestfailed', lambda r: failures.append(f"{r.url} ({r.failure})"))
+            context.on('response', lambda r: r.status >= 400 and failures.append(f"{r.url} ({r.status})"))
+            page = context.new_page()
+            pages = site_pages()
+            check_pages(page, base, pages, check)
+            check_search(page, base, check)
+            for name in EXPLORER_PAGES:
+                if name in pages: check_explorer(page, base, name, check)
+                else: check(f"{name}: in-browser explorer present", False, f"no page {name} was built")
+            screenshots(page, base, check)
+            browser.close()
+    finally: server.shutdown()
+    foreign = sorted({u for u in requests if urlparse(u).scheme not in ('data', 'blob', 'about') and urlparse(u).netloc != host})
+    check("no request leaves 127.0.0.1", not foreign, f"{len(requests)} requests recorded" + (f"; non-local: {foreign[:5]}" if foreign else ''))
+    check("no local request fails", not failures, '; '.join(failures[:5]))
+    print(f"\nbrowser check: {check.n - len(check.failed)} passed, {len(check.failed)} failed ({time.perf_counter()-start:.1f} s)", flush=True)
+    if check.failed: sys.exit(1)
+
+if __name__ == '__main__': main()
