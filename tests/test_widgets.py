@@ -281,3 +281,9 @@ def test_saved_widget_state_holds_the_current_picture():
     assert image['model_name'] == 'ImageModel'
     buffer, = [b for b in image['buffers'] if b['path'] == ['value']]
     assert base64.b64decode(buffer['data']) == ex.image.value
+
+def test_logit_sliders_do_not_use_the_default_step():
+    "Python's FloatSlider default step (0.1) is left out of state saved with drop_defaults, and JavaScript's default step is 1: logits would snap to whole numbers."
+    import ipywidgets
+    default = ipywidgets.FloatSlider().step
+    for s in logit_explorer().sliders + sigmoid_explorer().sliders: assert s.step != default and s.step <= 0.1
