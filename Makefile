@@ -5,11 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help env export site lessons test lab bench readme clean-nbs
+.PHONY: help env export site browser chromium lessons test lab bench readme clean-nbs
 
 help:
-	@echo "make site   - set up .venv, export the library, execute every lesson, build the site"
-	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, lessons, pytest)"
+	@echo "make site   - set up .venv, export the library, build the site (docs/_build/html), executing every lesson"
+	@echo "make browser - check the built site in headless Chromium (installs chromium when missing)"
+	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, lessons, pytest, site, browser)"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - run the benchmarks (benchmarks/results.json)"
 	@echo "make readme - regenerate README.md from nbs/index.ipynb"
@@ -28,7 +29,17 @@ export: env
 lessons: export
 	$(BIN)/python tools/run_lessons.py
 
-site: lessons
+# The course website: nbs/*.ipynb -> docs/_build/html, lessons executed through jupyter-cache (prints each one's time).
+site: export
+	$(BIN)/python tools/build_site.py
+
+# The built site in headless Chromium.
+browser: env chromium
+	$(BIN)/python tools/browser_check.py
+
+# Debian's Chromium for the browser check; skipped when it is there (fresh CI machines lack it; we run as root).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 test: env
 	$(BIN)/python tools/check.py

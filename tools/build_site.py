@@ -80,6 +80,7 @@ def kernelspec():
     spec = dict(argv=[sys.executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
                 display_name='Python 3 (lessonkit .venv)', language='python', metadata={'debugger': False})
     _write_if_changed(KERNELS/'kernels'/'python3'/'kernel.json', json.dumps(spec, indent=1))
+    os.environ['PYTHONPATH'] = os.pathsep.join([str(ROOT)] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p])  # this checkout's lessonkit
     os.environ['JUPYTER_PATH'] = os.pathsep.join([str(KERNELS)] + [p for p in os.environ.get('JUPYTER_PATH', '').split(os.pathsep) if p])
 
 # ---------------------------------------------------------------- 2. notebooks
@@ -284,11 +285,16 @@ def sphinx_build(pages:list) -> float:
     from sphinx.util.docutils import docutils_namespace, patch_docutils
     from myst_nb.sphinx_ import NbMetadataCollector
     start, start_wall = time.perf_counter(), time.time()
+    # Sphinx tracks the sources, not the files conf.py points to: when those change, write every page again
+    assets = sorted(p for p in DOCS.rglob('*') if p.is_file() and '_build' not in p.relative_to(DOCS).parts and 'node_modules' not in p.parts)
+    stamp, digest = BUILD/'assets-digest', _digest(*assets)
+    force_all = not stamp.exists() or stamp.read_text() != digest
     with patch_docutils(DOCS), docutils_namespace():
         with open(BUILD/'sphinx.log', 'w') as status:  # Sphinx's progress; warnings and errors still go to the console
             app = Sphinx(str(SRC), str(DOCS), str(HTML), str(DOCTREES), 'html', status=status, warning=sys.stderr,
                          freshenv=False, keep_going=True, parallel=0)
-            app.build()
+            app.build(force_all=force_all)
+    stamp.write_text(digest)
     secs = time.perf_counter() - start
     log("\nlesson execution (myst-nb + jupyter-cache):")
     width = max(len(p) for p in ['index'] + pages)

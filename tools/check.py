@@ -71,8 +71,18 @@ def check_pytest():
     if rc == 5: raise CheckFailed("pytest collected no tests: tests/ must hold test_*.py files with test functions.")
     if rc: raise CheckFailed("pytest failed (see above): run `.venv/bin/pytest tests/ -x` and fix the first failure.")
 
+def check_site():
+    "`tools/build_site.py` builds the website, executing every lesson (the build fails if one raises)."
+    rc, _ = _run(sys.executable, 'tools/build_site.py', quiet=False)
+    if rc: raise CheckFailed("the site did not build (see above): a lesson raised or Sphinx failed; `make site` shows the same.")
+
+def check_browser():
+    "The built site in headless Chromium: pages, plots, offline, search, the in-browser explorer (installs chromium if missing)."
+    rc, _ = _run(sys.executable, 'tools/browser_check.py', quiet=False)
+    if rc: raise CheckFailed("the browser check failed (see the FAIL lines above); run `make site browser` and look at docs/_build/screenshots/.")
+
 CHECKS = dict(outputs=check_no_outputs, clean=check_clean, sync=check_sync, readme=check_readme,
-              lessons=check_lessons, pytest=check_pytest)
+              lessons=check_lessons, pytest=check_pytest, site=check_site, browser=check_browser)
 
 def main(names):
     failed = []
