@@ -287,3 +287,13 @@ def test_logit_sliders_do_not_use_the_default_step():
     import ipywidgets
     default = ipywidgets.FloatSlider().step
     for s in logit_explorer().sliders + sigmoid_explorer().sliders: assert s.step != default and s.step <= 0.1
+
+def test_update_restores_torch_threads():
+    "Explorers compute on one torch thread and give the previous number back."
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        ex = sigmoid_explorer()
+        ex.sliders[0].value = 1.
+        assert torch.get_num_threads() == 2
+    finally: torch.set_num_threads(old)
