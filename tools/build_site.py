@@ -197,8 +197,8 @@ def _insert_explorer(cells:list, cfg:dict, mk_cell):
 def _plain(nb) -> dict:
     "The notebook as plain nbformat JSON (no nbdev attributes)."
     cells = []
-    for c in nb.cells:
-        cell = dict(cell_type=c.cell_type, metadata=dict(c.get('metadata', {})), source=c.source)
+    for i, c in enumerate(nb.cells):
+        cell = dict(id=f'cell-{i}', cell_type=c.cell_type, metadata=dict(c.get('metadata', {})), source=c.source)
         cell['metadata'].pop('language', None)
         if c.cell_type == 'code': cell.update(outputs=[], execution_count=None)
         cells.append(cell)
@@ -226,7 +226,7 @@ def process_all() -> list:
     for p in notebooks:
         nb, labels[p.stem] = process_notebook(p, modules, defined)
         if p.stem == 'index':
-            nb['cells'].append(dict(cell_type='markdown', metadata={}, source=_toctree('Lessons', lessons) + '\n' + _toctree('Reference', reference)))
+            nb['cells'].append(dict(id='cell-toctree', cell_type='markdown', metadata={}, source=_toctree('Lessons', lessons) + '\n' + _toctree('Reference', reference)))
         _write_if_changed(SRC/p.name, json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
     _write_if_changed(SRC/'api.md', api_page(modules, defined, labels, notebooks))
     for stale in SRC.glob('*'):
