@@ -62,7 +62,8 @@ def rows(results:dict) -> list:
     if results.get('losses', {}).get('status') == 'ok':
         for key, r in results['losses']['results'].items():
             label = f"{key} fwd+bwd vs torch" + ('' if r['in_task_list'] else ' (extra)')
-            out.append((label, f"{r['ratio']:.2f}x ({r['ours_s']['median']*1e3:.2f} vs {r['torch_s']['median']*1e3:.2f} ms)", '<= 1.5x', status(r['ratio'], 1.5)))
+            value = f"{r['ratio']:.2f}x ({r['ours_s']['median']*1e3:.2f} vs {r['torch_s']['median']*1e3:.2f} ms; fastest {r.get('ratio_of_minimums', float('nan')):.2f}x)"
+            out.append((label, value, '<= 1.5x', status(r['ratio'], 1.5)))
     else: missing('losses', 'loss ratios')
     if results.get('explorers', {}).get('status') == 'ok':
         for name, r in results['explorers']['explorers'].items():
@@ -82,6 +83,10 @@ def rows(results:dict) -> list:
 def print_table(results:dict):
     m = results['machine']
     print(f"\nlessonkit benchmarks on {m['cpu_model']}, {m['cores']} cores, torch {m['torch']}, {m['platform']} ({m['date']})")
+    busy = {k: v['load_average_after'][0] for k, v in results.items() if isinstance(v, dict) and 'load_average_after' in v}
+    if busy and max(busy.values()) > 0.5 * m['cores']:
+        print(f"note: other processes were running (1-minute load average up to {max(busy.values()):.1f} on {m['cores']} cores); "
+              "timings are pessimistic and ratios noisy: the 'fastest' ratios are the least disturbed")
     table = rows(results)
     w = [max(len(str(r[i])) for r in table + [('measurement', 'value', 'target', 'status')]) for i in range(4)]
     line = lambda r: '  '.join(str(c).ljust(w[i]) for i, c in enumerate(r)).rstrip()
