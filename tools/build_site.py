@@ -293,7 +293,11 @@ def sphinx_build(pages:list) -> float:
         with open(BUILD/'sphinx.log', 'w') as status:  # Sphinx's progress; warnings and errors still go to the console
             app = Sphinx(str(SRC), str(DOCS), str(HTML), str(DOCTREES), 'html', status=status, warning=sys.stderr,
                          freshenv=False, keep_going=True, parallel=0)
-            app.build(force_all=force_all)
+            try: app.build(force_all=force_all)
+            except Exception as e:
+                if type(e).__name__ != 'ExecutionError': raise
+                sys.exit(f"build_site: a lesson raised while executing: {Path(str(e)).name} (its traceback is above); "
+                         f"run it top to bottom in Jupyter (`make lab`), fix it, `make export`, then `make site`")
     stamp.write_text(digest)
     secs = time.perf_counter() - start
     log("\nlesson execution (myst-nb + jupyter-cache):")
