@@ -86,6 +86,8 @@ def _nll_cases():
         Case('one example', (rand[:1], torch.tensor([2])), "a batch of one example is still a batch: the result is that example's loss"),
         Case('log-probabilities of -1e4', (torch.tensor([[0., -1e4, -1e4], [-1e4, 0., -1e4]]), torch.tensor([1, 1])), "work with the log-probabilities directly: exp(-1e4) underflows to 0, and its log is -inf"),
         Case('a sure, right prediction', (torch.tensor([[0., -50.], [-50., 0.]]), torch.tensor([0, 1])), "a log-probability of 0 (probability 1) costs 0: the loss is minus the log-probability"),
+        Case('a class with probability 0 (log-probability -inf)', (torch.log_softmax(torch.tensor([[1., -math.inf, 2.], [0., 0., -math.inf]]), -1), torch.tensor([2, 0])),
+             "only the target's entry may enter the loss: -inf in another class must not matter (multiplying by a one-hot gives 0 * -inf = NaN); index instead"),
     ]
 
 def check_pick(fn, # your function: (probs, target) -> the probability of each target class, shape (N,)

@@ -178,12 +178,15 @@ def nll_mean_sum_swapped(lp, t, reduction='mean'): return F.nll_loss(lp, t, redu
 def nll_always_mean(lp, t, reduction='mean'): return -lp[range(len(t)), t].mean()
 def nll_through_probs(lp, t, reduction='mean'): return F.nll_loss(lp.exp()[range(len(t)), t].log()[:, None], torch.zeros_like(t), reduction=reduction)
 def nll_wrong_columns(lp, t, reduction='mean'): return F.nll_loss(lp, t.flip(0), reduction=reduction)
+def nll_one_hot(lp, t, reduction='mean'):  # right for finite log-probabilities; 0 * -inf = NaN where another class has probability 0
+    losses = -(lp * F.one_hot(t, lp.shape[1])).sum(1)
+    return losses.mean() if reduction == 'mean' else losses.sum() if reduction == 'sum' else losses
 
 def test_check_pick():
     assert check_pick(pick, quiet=True)
     for wrong in [lambda p, t: p[:, t], lambda p, t: p.max(-1).values, lambda p, t: p[range(len(t)), t].log()]: assert not check_pick(wrong, quiet=True)
 
-@pytest.mark.parametrize('wrong', [nll_without_minus, nll_mean_sum_swapped, nll_always_mean, nll_through_probs, nll_wrong_columns])
+@pytest.mark.parametrize('wrong', [nll_without_minus, nll_mean_sum_swapped, nll_always_mean, nll_through_probs, nll_wrong_columns, nll_one_hot])
 def test_check_nll_rejects_wrong_solutions(wrong):
     assert check_nll(nll_loss, quiet=True)
     assert not check_nll(wrong, quiet=True)
