@@ -198,6 +198,8 @@ def _ce_cases():
              "exp(100) overflows float32: use logsumexp (or subtract each row's maximum) rather than exp then log"),
         Case('logits of ±1e4, a confident mistake', (torch.tensor([[1e4, -1e4, 0.], [0., 1e4, -1e4]]), torch.tensor([1, 2])),
              "log(softmax(x)) underflows to -inf here; compute log-probabilities as x - logsumexp(x)"),
+        Case('rows of very different sizes', (torch.tensor([[1e4, 0., -1e4], [1., 0., 2.]]), torch.tensor([0, 1])),
+             "subtract each row's own maximum, not the largest logit of the whole batch: shifted by 1e4, the second row's exponentials all underflow to 0"),
         Case('one example', (torch.tensor([[0.5, -0.5, 2.]]), torch.tensor([0])),
              "a batch of one example is still a batch"),
     ]

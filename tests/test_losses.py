@@ -196,8 +196,9 @@ def ce_naive_softmax(x, t): return -(x.exp() / x.exp().sum(-1, keepdim=True)).lo
 def ce_nll_on_probs(x, t): return F.nll_loss(torch.softmax(x, -1), t)
 def ce_nll_on_logits(x, t): return -x[range(len(t)), t].mean()
 def ce_sum(x, t): return F.cross_entropy(x, t, reduction='sum')
+def ce_batch_max(x, t): m = x.max(); return -(x - m - (x - m).exp().sum(-1, keepdim=True).log())[range(len(t)), t].mean()  # one shift for the whole batch
 
-@pytest.mark.parametrize('wrong', [ce_log_of_softmax, ce_naive_softmax, ce_nll_on_probs, ce_nll_on_logits, ce_sum])
+@pytest.mark.parametrize('wrong', [ce_log_of_softmax, ce_naive_softmax, ce_nll_on_probs, ce_nll_on_logits, ce_sum, ce_batch_max])
 def test_check_cross_entropy_rejects_wrong_solutions(wrong):
     assert check_cross_entropy(cross_entropy, quiet=True)
     assert not check_cross_entropy(wrong, quiet=True)
@@ -205,7 +206,8 @@ def test_check_cross_entropy_rejects_wrong_solutions(wrong):
 def grad_right(x, t): return (torch.softmax(x, 1) - F.one_hot(t, x.shape[1])) / len(t)
 
 @pytest.mark.parametrize('wrong', [lambda x, t: grad_right(x, t) * len(t), lambda x, t: -grad_right(x, t), lambda x, t: (torch.sigmoid(x) - F.one_hot(t, x.shape[1])) / len(t),
-                                   lambda x, t: ((x.exp() / x.exp().sum(1, keepdim=True)) - F.one_hot(t, x.shape[1])) / len(t), lambda x, t: torch.softmax(x, 1) / len(t)])
+                                   lambda x, t: ((x.exp() / x.exp().sum(1, keepdim=True)) - F.one_hot(t, x.shape[1])) / len(t), lambda x, t: torch.softmax(x, 1) / len(t),
+                                   lambda x, t: ((x - x.max()).exp() / (x - x.max()).exp().sum(1, keepdim=True) - F.one_hot(t, x.shape[1])) / len(t)])  # one shift for the whole batch
 def test_check_ce_grad_rejects_wrong_solutions(wrong):
     assert check_ce_grad(grad_right, quiet=True)
     assert not check_ce_grad(wrong, quiet=True)
