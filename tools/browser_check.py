@@ -6,7 +6,8 @@ Build the site first (`make site`). Each check prints one line; the script exits
 
 The checks:
 - every page (home, each notebook in nbs/, the API reference) answers 200, has its title as <title> and <h1>,
-  shows no Python traceback, and raises no JavaScript error;
+  shows no Python traceback, and raises no JavaScript error; its code shows no `#|` comment and none of the
+  cells nbdev hides (`#| hide`);
 - every lesson page shows at least one rendered plot (an <img> that loaded); exempt: the pages without plots,
   listed in PLOT_EXEMPT (the home page, the reference pages 00_core and 99_package, and the API page); lessons
   that plot nothing yet (PLOT_MISSING) print a SKIP line instead;
@@ -76,8 +77,19 @@ class Checks:
 
 def _plain_text(s:str) -> str: return re.sub(r'\s+', ' ', s).replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
 
+def _hidden_lines() -> dict:
+    "{page: first lines of the cells the site must not show}: the processed notebooks' remove-cell and remove-input cells."
+    res = {}
+    for p in SRC.glob('*.ipynb'):
+        cells = [c for c in json.loads(p.read_text())['cells'] if c['cell_type'] == 'code']
+        is_hidden = lambda c: {'remove-cell', 'remove-input'} & set(c['metadata'].get('tags', []))
+        visible = '\n'.join(c['source'] for c in cells if not is_hidden(c))
+        res[p.stem] = [l for c in cells if is_hidden(c)
+                       for l in [next((x for x in c['source'].splitlines() if len(x.strip()) > 12), '')] if l and l not in visible]
+    return res
+
 def check_pages(page, base:str, pages:dict, check:Checks):
-    errors = []
+    errors, hidden = [], _hidden_lines()
     page.on('pageerror', lambda e: errors.append(e))
     for name, title in pages.items():
         url = base + ('index.html' if name == 'index' else f'{name}.html')
@@ -111,6 +123,11 @@ def check_pages(page, base:str, pages:dict, check:Checks):
                 pics = page.evaluate("() => [...document.querySelectorAll('.jupyter-widgets img, .widget-image')].filter(i => i.complete && i.naturalWidth > 0).length")
             except Exception: sliders = pics = 0
             check(f"{name}: saved widgets render (sliders visible, pictures loaded)", sliders > 0 and pics > 0, f"{sliders} visible sliders, {pics} widget pictures")
+        if name in hidden:
+            code = page.evaluate("() => [...document.querySelectorAll('div.cell pre, div.highlight pre')].map(p => p.textContent).join('\\n')")
+            shown = [h for h in hidden[name] if h in code]
+            check(f"{name}: no `#|` comment and no hidden cell in the code shown", '#|' not in code and not shown,
+                  f"{len(hidden[name])} hidden cells" + (f"; shown: {shown[:2]}" if shown else '') + ("; a `#|` line shows" if '#|' in code else ''))
         check(f"{name}: no JavaScript error", not errors, '; '.join(str(e)[:200] for e in errors[:3]))
 
 def check_search(page, base:str, check:Checks):

@@ -182,10 +182,10 @@ def _tags(d:dict) -> list:
     return tags
 
 def _strip_directives(src:str) -> str:
-    "Drop the `#|` lines at the top of a code cell: no option comment shows on the site."
+    "Drop every `#|` line of a code cell (a stray one mid-cell is a comment to Python): no option comment shows on the site."
     lines = src.splitlines()
     while lines and re.match(r'^\s*#\|', lines[0]): lines.pop(0)
-    return '\n'.join(lines)
+    return '\n'.join(l for l in lines if not re.match(r'^\s*#\|', l))
 
 def _insert_explorer(cells:list, cfg:dict, mk_cell):
     html = (f"## {cfg['heading']}\n\n{cfg['text']}\n\n"
