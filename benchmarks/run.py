@@ -29,7 +29,7 @@ def machine() -> dict:
     import torch
     try: commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     except OSError: commit = None
-    return dict(platform=platform.platform(), cpu_model=model, cores=os.cpu_count(), python=platform.python_version(),
+    return dict(platform=platform.platform(), cpu_model=model, cores=os.cpu_count(), usable_cores=len(os.sched_getaffinity(0)), python=platform.python_version(),
                 torch=torch.__version__, torch_threads=torch.get_num_threads(), git_commit=commit,
                 date=datetime.now(timezone.utc).isoformat(timespec='seconds'), load_average_at_start=list(os.getloadavg()))
 
