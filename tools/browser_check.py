@@ -9,8 +9,7 @@ The checks:
   shows no Python traceback, and raises no JavaScript error; its code shows no `#|` comment and none of the
   cells nbdev hides (`#| hide`);
 - every lesson page shows at least one rendered plot (an <img> that loaded); exempt: the pages without plots,
-  listed in PLOT_EXEMPT (the home page, the reference pages 00_core and 99_package, and the API page); lessons
-  that plot nothing yet (PLOT_MISSING) print a SKIP line instead;
+  listed in PLOT_EXEMPT (the home page, the reference pages 00_core and 99_package, and the API page);
 - pages with math show it typeset by the site's own MathJax; pages with saved widget state show the widgets
   (sliders visible, pictures loaded) through the site's own ipywidgets embed manager;
 - no request leaves 127.0.0.1 (every request is recorded with page.on('request')), and no local request fails;
@@ -31,9 +30,6 @@ CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 PLOT_EXEMPT = {'index', '00_core', '99_package', 'api'}  # pages that show no plot by design
-# Lessons that have no plot yet, against the course standard (reported to the lead): their plot check is skipped
-# with a SKIP line until the lesson gains one. Remove a name once its lesson plots something.
-PLOT_MISSING = {'03_cross_entropy', '05_final_activation'}
 EXPLORER_PAGES = ('01_softmax', '03_cross_entropy')  # where tools/build_site.py puts the in-browser explorer
 SCREENSHOT_LESSON = '01_softmax'
 TOL = 1e-6
@@ -107,9 +103,7 @@ def check_pages(page, base:str, pages:dict, check:Checks):
         if name not in PLOT_EXEMPT:
             imgs = page.locator('.cell_output img')
             loaded = page.evaluate("() => [...document.querySelectorAll('.cell_output img')].filter(i => i.complete && i.naturalWidth > 0).length")
-            if name in PLOT_MISSING and loaded == 0: print(f"SKIP {name}: at least one rendered plot (known gap: the lesson plots nothing yet; see PLOT_MISSING)", flush=True)
-            else: check(f"{name}: at least one rendered plot", loaded >= 1, f"{loaded} of {imgs.count()} output images loaded"
-                        + ('; it plots now: remove it from PLOT_MISSING' if name in PLOT_MISSING else ''))
+            check(f"{name}: at least one rendered plot", loaded >= 1, f"{loaded} of {imgs.count()} output images loaded")
         if page.locator('.math').count():
             try:
                 page.wait_for_selector('mjx-container', timeout=10_000)
