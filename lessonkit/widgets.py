@@ -238,7 +238,7 @@ class LogitExplorer(_Explorer):
             bar.set_edgecolor('black' if i == best else 'none'); bar.set_linewidth(2)
         for bar, g in zip(self._grad_bars, scaled): bar.set_height(g)
 
-#| export
+# %% ../nbs/08_explorers.ipynb #3877c02d
 def logit_explorer(classes=_CLASSES, # the class names, at least two
                    logits=None, # one starting logit per class (default: all 0, a uniform softmax)
                    target=None, # the right class, by name or index; None shows no loss
