@@ -106,7 +106,7 @@ class ExerciseReport:
 # %% ../nbs/00_core.ipynb #a7d0898c
 def compare_answer(got, # what the student's function returned
                    want:torch.Tensor, # the right answer
-                   hint:str, # what to look at when the values are wrong
+                   hint:str, # what to look at when the values are wrong, or NaN/inf where they should be finite
                    rtol:float=1e-4, # relative tolerance
                    atol:float=1e-6, # absolute tolerance
                   ) -> tuple|None: # None if right, else (kind of failure, message)
@@ -119,7 +119,7 @@ def compare_answer(got, # what the student's function returned
         return 'wrong shape', f"returned shape {tuple(got.shape)}; expected {tuple(want.shape)} (reduce over the class dimension only, and keep the others: `keepdim=True` helps)"
     bad = ~torch.isfinite(got) & torch.isfinite(want)
     if bad.any():
-        return 'nan or inf', f"returned {got[bad][0].item()} where the answer is finite ({want[bad][0].item():.6g}): exp of a large number overflows; shift the values (subtract the maximum) before exp"
+        return 'nan or inf', f"returned {got[bad][0].item()} where the answer is finite ({want[bad][0].item():.6g}): {hint}"
     if not torch.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         diff = (got - want).abs().nan_to_num(posinf=math.inf).max().item()
         return 'wrong values', f"{hint} (largest difference {diff:.3g})"

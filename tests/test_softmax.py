@@ -123,4 +123,4 @@ def test_check_logsumexp_rejects_wrong_solutions(wrong):
 
 def test_checker_hint_names_the_overflow():
     failures = check_softmax(naive_softmax, quiet=True).failures
-    assert any(kind == 'nan or inf' and 'subtract the maximum' in msg for _, kind, msg in failures)
+    assert any(kind == 'nan or inf' and 'maximum' in msg for _, kind, msg in failures)
