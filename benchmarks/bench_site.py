@@ -46,7 +46,7 @@ def _prepare_vendor(root:Path) -> dict:
     try:
         import importlib
         bs = importlib.import_module('build_site')
-        want = bs._digest(root/'docs'/'package.json', root/'docs'/'package-lock.json', root/BUILDER)
+        want = bs._digest(root/'docs'/'package.json', root/'docs'/'package-lock.json')  # the stamp build_site.vendor_assets writes
         for src, where in ((ROOT/'docs'/'_build'/'vendor', 'the working tree'), (VENDOR_CACHE, 'an earlier benchmark run')):
             if (src/'.stamp').exists() and (src/'.stamp').read_text() == want:
                 shutil.copytree(src, root/'docs'/'_build'/'vendor')
