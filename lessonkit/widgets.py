@@ -126,12 +126,13 @@ def _one_torch_thread():
     finally: torch.set_num_threads(old)
 
 class _Explorer(widgets.VBox):
-    "The shared shell of every explorer: controls on the left, the picture on the right, a table of numbers below."
+    "The shared shell of every explorer: controls on the left, the picture on the right (below them when the page is too narrow), a table of numbers below."
     def _build(self, controls:list, sketch:_Sketch):
         self.sketch, self.n_updates, self._holding = sketch, 0, False
-        self.image = widgets.Image(format='png', layout=widgets.Layout(width=f'{sketch.width}px'))
+        self.image = widgets.Image(format='png', layout=widgets.Layout(width=f'{sketch.width}px', max_width='100%'))  # scales down in a narrow page
         self.readout = widgets.HTML()
-        self.children = [widgets.HBox([widgets.VBox(controls), self.image]), self.readout]
+        panel = widgets.VBox(controls, layout=widgets.Layout(flex='0 0 auto'))  # never squeezed to nothing by the picture
+        self.children = [widgets.HBox([panel, self.image], layout=widgets.Layout(flex_flow='row wrap', align_items='flex-start')), self.readout]
         for c in self._controls(): c.observe(self._changed, names='value')
         self._update()
 

@@ -11,7 +11,7 @@ The checks:
 - every lesson page shows at least one rendered plot (an <img> that loaded); exempt: the pages without plots,
   listed in PLOT_EXEMPT (the home page, the reference pages 00_core and 99_package, and the API page);
 - pages with math show it typeset by the site's own MathJax; pages with saved widget state show the widgets
-  (sliders visible, pictures loaded) through the site's own ipywidgets embed manager;
+  (sliders visible and not covered by a picture, pictures loaded) through the site's own ipywidgets embed manager;
 - no request leaves 127.0.0.1 (every request is recorded with page.on('request')), and no local request fails;
 - searching "softmax" (Sphinx's search page) lists the softmax lesson;
 - the in-browser explorer: a slider moved with the keyboard changes the displayed probabilities, and for many
@@ -117,6 +117,11 @@ def check_pages(page, base:str, pages:dict, check:Checks):
                 pics = page.evaluate("() => [...document.querySelectorAll('.jupyter-widgets img, .widget-image')].filter(i => i.complete && i.naturalWidth > 0).length")
             except Exception: sliders = pics = 0
             check(f"{name}: saved widgets render (sliders visible, pictures loaded)", sliders > 0 and pics > 0, f"{sliders} visible sliders, {pics} widget pictures")
+            covered = page.evaluate("""() => { const box = e => e.getBoundingClientRect();
+                const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                const pics = [...document.querySelectorAll('.widget-image')].map(box);
+                return [...document.querySelectorAll('.widget-slider, .widget-hslider')].filter(s => pics.some(p => meet(box(s), p))).length; }""")
+            check(f"{name}: no widget picture covers a slider", covered == 0, f"{covered} sliders lie under a picture (the page is narrower than controls + picture: the explorer's row must wrap)")
         if name in hidden:
             code = page.evaluate("() => [...document.querySelectorAll('div.cell pre, div.highlight pre')].map(p => p.textContent).join('\\n')")
             shown = [h for h in hidden[name] if h in code]

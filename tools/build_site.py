@@ -9,7 +9,7 @@
 3. Write the API reference (docs/_build/src/api.md): every name in lessonkit/_modidx.py, with its signature and
    docments table, linked to the lesson that defines it.
 4. Run Sphinx (myst-nb, sphinx-book-theme) on those copies with the configuration in docs/conf.py: every lesson
-   is executed through jupyter-cache (a notebook whose code did not change is not executed again), and an
+   is executed through jupyter-cache (a notebook is executed again only when its code or the library changed: each processed copy ends in a removed cell naming the library's digest), and an
    exception in a lesson fails the build. Then print each lesson's execution time.
 
 Output: docs/_build/html. Options: `--clean` removes docs/_build first (a cold build)."""
@@ -205,6 +205,11 @@ def _plain(nb) -> dict:
     meta = {k: v for k, v in nb.metadata.items() if k in ('kernelspec', 'language_info')}
     return dict(cells=cells, metadata=meta, nbformat=4, nbformat_minor=5)
 
+def _library_cell(digest:str) -> dict:
+    "A removed code cell naming the library's digest: jupyter-cache keys on the code cells, so a library change re-executes the page."
+    return dict(id='cell-library', cell_type='code', metadata=dict(tags=['remove-cell']), outputs=[], execution_count=None,
+                source=f"# lessonkit library {digest}: what this page was executed with")
+
 def _toctree(caption:str, docs:list) -> str:
     return f"```{{toctree}}\n:hidden:\n:caption: {caption}\n\n" + '\n'.join(docs) + "\n```\n"
 
@@ -223,8 +228,10 @@ def process_all() -> list:
     if old == inputs and all((SRC/n).exists() for n in expected): return pages
     start = time.perf_counter()
     modules, defined, labels = _modules(), {}, {}
+    library = _digest(*sorted((ROOT/'lessonkit').glob('*.py')))[:16]
     for p in notebooks:
         nb, labels[p.stem] = process_notebook(p, modules, defined)
+        if any(c['cell_type'] == 'code' for c in nb['cells']): nb['cells'].append(_library_cell(library))
         if p.stem == 'index':
             nb['cells'].append(dict(id='cell-toctree', cell_type='markdown', metadata={}, source=_toctree('Lessons', lessons) + '\n' + _toctree('Reference', reference)))
         _write_if_changed(SRC/p.name, json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
@@ -305,7 +312,7 @@ def sphinx_build(pages:list) -> float:
     for doc in ['index'] + pages:
         ex = NbMetadataCollector.get_exec_data(app.env, doc) or {}
         rt = ex.get('runtime')
-        how = 'not executed' if not ex else 'executed now' if ex.get('mtime', 0) >= start_wall else 'from the cache (no code changed)'
+        how = 'not executed' if not ex else 'executed now' if ex.get('mtime', 0) >= start_wall else 'from the cache (no code or library change)'
         log(f"  {doc:<{width}}  {'' if rt is None else f'{rt:6.1f} s'}  {how}{'' if ex.get('succeeded', True) else '  FAILED'}")
     if app.statuscode: sys.exit(f"build_site: Sphinx failed (status {app.statuscode}); see the errors above")
     return secs
