@@ -54,7 +54,8 @@ def sigmoid(x, # logits: a tensor, NumPy array or list
            ): # probabilities in [0, 1], the same kind and shape as `x`
     "`1 / (1 + exp(-x))` elementwise: the probability of 'yes' from one logit. `±inf` give 1 and 0; NaN is refused."
     t, was_numpy = as_tensor(x)
-    if t.numel() and bool(torch.isnan(t.detach()).any()): raise ValueError("`x` contains NaN; expected numbers")
+    if t.numel() and math.isnan(t.detach().amax().item()):  # amax carries a NaN through, in one pass with no boolean copy
+        raise ValueError("`x` contains NaN; expected numbers")
     return like_input(torch.sigmoid(t), was_numpy)
 
 # %% ../nbs/01_softmax.ipynb #b83d00ea

@@ -145,6 +145,8 @@ LOGITS, TARGET = torch.randn(3, 5, generator=gen(0)), torch.tensor([0, 3, 4])
     (lambda: nll_loss(torch.log_softmax(LOGITS, 1), TARGET.float()), TypeError, '`target` must hold class indices (integers); got dtype torch.float32'),
     (lambda: nll_loss(torch.log_softmax(LOGITS, 1), torch.tensor([0, 3, 9])), ValueError, '`target` holds class index 9'),
     (lambda: nll_loss(torch.tensor([[math.nan, -1.]]), torch.tensor([0])), ValueError, '`log_probs` contains NaN'),
+    (lambda: nll_loss(torch.tensor([[-1., math.nan]]), torch.tensor([0])), ValueError, '`log_probs` contains NaN'),  # not the picked entry
+    (lambda: nll_loss(torch.tensor([[math.inf, -1.]]), torch.tensor([1])), ValueError, '`log_probs` contains inf'),
     (lambda: binary_cross_entropy(LOGITS, torch.ones(3, 5)), ValueError, 'binary_cross_entropy_with_logits'),
     (lambda: binary_cross_entropy(torch.rand(3), torch.ones(4)), ValueError, '`target` has shape (4,); expected (3,)'),
     (lambda: binary_cross_entropy(torch.rand(3), torch.tensor([0., 1., 2.])), ValueError, '`target` holds values from 0 to 2'),
