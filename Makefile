@@ -45,7 +45,7 @@ test: env
 	$(BIN)/python tools/check.py
 
 lab: export
-	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install -q -c constraints.txt jupyterlab
+	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install -q -c constraints.txt jupyterlab==4.6.6  # on first use only: the checks do not need it
 	$(BIN)/jupyter-lab nbs/
 
 bench: export
