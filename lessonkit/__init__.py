@@ -31,10 +31,11 @@ def _import_eager_modules():
 __all__ = _import_eager_modules() + sorted(_LAZY)
 
 def __getattr__(name):
-    "Import a lazy module the first time one of its names is used."
+    "Import a lazy module the first time it (`lessonkit.widgets`) or one of its names (`lessonkit.logit_explorer`) is used."
+    if f'lessonkit.{name}' in _LAZY_MODULES: return import_module(f'lessonkit.{name}')  # importing sets the attribute: asked once
     if name not in _LAZY: raise AttributeError(f"module 'lessonkit' has no attribute '{name}'")
     value = getattr(import_module(_LAZY[name]), name)
     globals()[name] = value
     return value
 
-def __dir__(): return sorted(set(globals()) | set(_LAZY))
+def __dir__(): return sorted(set(globals()) | set(_LAZY) | {m.split('.')[-1] for m in _LAZY_MODULES})
