@@ -148,6 +148,12 @@ class _Explorer(widgets.VBox):
         finally: self._holding = False
         self._update()
 
+    def _set_sliders(self, x:torch.Tensor):
+        "Set the sliders to the checked values `x`, one each, refusing a value outside a slider's range; update once."
+        out = [(s.description, v) for s, v in zip(self.sliders, x.tolist()) if not s.min <= v <= s.max]
+        if out: raise ValueError(f"`logits` holds {out[0][1]} for {out[0][0]!r}; expected values from {self.sliders[0].min} to {self.sliders[0].max}, the sliders' range")
+        self._set(zip(self.sliders, x.tolist()))
+
     def _update(self):
         with warnings.catch_warnings(), _one_torch_thread():
             warnings.simplefilter('ignore')  # slider values may look like probabilities (all in [0, 1]): that is fine here
@@ -204,10 +210,7 @@ class LogitExplorer(_Explorer):
 
     def set_logits(self, logits):
         "Set every logit slider at once (one redraw); values outside a slider's range are refused."
-        x = _check_values(logits, self.classes, 'logits', 'classes')
-        out = [(s.description, v) for s, v in zip(self.sliders, x.tolist()) if not s.min <= v <= s.max]
-        if out: raise ValueError(f"`logits` holds {out[0][1]} for {out[0][0]!r}; expected values from {self.sliders[0].min} to {self.sliders[0].max}, the sliders' range")
-        self._set(zip(self.sliders, x.tolist()))
+        self._set_sliders(_check_values(logits, self.classes, 'logits', 'classes'))
 
     def _compute(self):
         z = self.logits / self.temperature
@@ -292,11 +295,8 @@ class SigmoidExplorer(_Explorer):
     def threshold(self, value): self.threshold_slider.value = _check_number(value, 'threshold', 0.01, 0.99)
 
     def set_logits(self, logits):
-        "Set every logit slider at once (one redraw)."
-        x = _check_values(logits, self.labels, 'logits', 'labels')
-        out = [(s.description, v) for s, v in zip(self.sliders, x.tolist()) if not s.min <= v <= s.max]
-        if out: raise ValueError(f"`logits` holds {out[0][1]} for {out[0][0]!r}; expected values from {self.sliders[0].min} to {self.sliders[0].max}, the sliders' range")
-        self._set(zip(self.sliders, x.tolist()))
+        "Set every logit slider at once (one redraw); values outside a slider's range are refused."
+        self._set_sliders(_check_values(logits, self.labels, 'logits', 'labels'))
 
     def set_targets(self, targets):
         "Tick the labels that are present: 0/1 per label (one redraw)."

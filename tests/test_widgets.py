@@ -111,6 +111,12 @@ def test_set_logits_refuses_values_outside_the_sliders(logit_ex):
     with pytest.raises(ValueError, match=r'`logits`.*sliders'): logit_ex.set_logits([0., 0., 0., 0., 11.])
     with pytest.raises(ValueError, match='expected 5'): logit_ex.set_logits([0., 0.])
 
+def test_sigmoid_set_logits_refuses_values_outside_the_sliders(sigmoid_ex):
+    before = sigmoid_ex.logits.clone()
+    with pytest.raises(ValueError, match=r"`logits` holds -12.0 for 'cat'.*sliders"): sigmoid_ex.set_logits([-12., 0., 0., 0., 0.])
+    with pytest.raises(ValueError, match='expected 5'): sigmoid_ex.set_logits([0.])
+    assert torch.equal(sigmoid_ex.logits, before)  # a refused call moves no slider
+
 # --- the sigmoid explorer
 
 def autograd_bce(logits, targets):
