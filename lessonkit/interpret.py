@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import *
 from .losses import cross_entropy, _class_indices, _binary_target
-from .activations import loss_info, decode, get_preds, identity
+from .activations import loss_info, decode, get_preds, identity, _unwrap
 from .metrics import accuracy
 
 # %% auto #0
@@ -92,8 +92,17 @@ def _none_reduction(loss_func):
     "`loss_func` made to return one loss per value (`reduction='none'`), whatever form it comes in."
     if isinstance(loss_func, nn.Module):
         f = copy.copy(loss_func); f.reduction = 'none'; return f
-    if isinstance(loss_func, type): return loss_func(reduction='none')
+    if isinstance(_unwrap(loss_func), type): return loss_func(reduction='none')  # a loss class, or a partial of one: build it
     return functools.partial(loss_func, reduction='none')
+
+def _confusion_counts(actual, pred, n_classes:int) -> torch.Tensor:
+    "The (n_classes, n_classes) counts of items per (actual, predicted) pair, in one `bincount`."
+    return torch.bincount(actual * n_classes + pred, minlength=n_classes * n_classes).view(n_classes, n_classes)
+
+def _top2_margin(probs:torch.Tensor) -> torch.Tensor:
+    "Each row's largest probability minus its second largest."
+    top2 = probs.topk(2, dim=1).values
+    return top2[:, 0] - top2[:, 1]
 
 def _per_item_losses(loss_func, outputs:torch.Tensor, targets:torch.Tensor, multi_label:bool) -> torch.Tensor:
     "One loss per item, chunk by chunk so that the loss's temporaries stay small; multi-label losses are averaged over the labels."
@@ -249,8 +258,7 @@ class ClassificationInterpretation:
         if self.multi_label: margin = (self.probs - self.thresh).abs().amin(1)
         else:
             if self.probs.shape[1] < 2: raise ValueError("`most_uncertain` needs at least 2 classes to compare")
-            top2 = self.probs.topk(2, dim=1).values
-            margin = top2[:, 0] - top2[:, 1]
+            margin = _top2_margin(self.probs)
         return margin.topk(k, largest=False)
 
     def most_confident(self, k:int=9, # how many items (fewer if fewer qualify)
@@ -279,8 +287,7 @@ class ClassificationInterpretation:
     def confusion_matrix(self) -> torch.Tensor: # (C, C) counts: rows the actual class, columns the predicted
         "How many items of each actual class (row) were predicted as each class (column)."
         self._single_label_only('confusion_matrix')
-        c = self.probs.shape[1]
-        return torch.bincount(self.targets * c + self.preds, minlength=c * c).view(c, c)
+        return _confusion_counts(self.targets, self.preds, self.probs.shape[1])
 
     def most_confused(self, min_val:int=1, # the smallest count to list
                      ) -> list: # (actual, predicted, count) tuples, largest count first
@@ -337,9 +344,6 @@ def scale_benchmark(n:int=1_000_000, # items
     return times
 
 # %% ../nbs/06_interpretation.ipynb #ed7321d5
-def _confusion_reference(actual, pred, n_classes):
-    return torch.bincount(actual * n_classes + pred, minlength=n_classes * n_classes).view(n_classes, n_classes)
-
 def _confusion_cases():
     "Hidden cases for `check_confusion_matrix`: small, asymmetric, repeated pairs, missing classes, a large random set."
     g = torch.Generator().manual_seed(6)
@@ -355,11 +359,7 @@ def check_confusion_matrix(fn, # your function: (actual, pred, n_classes) -> an 
                            quiet:bool=False, # don't print the report
                           ) -> ExerciseReport:
     "Check a student's confusion matrix (rows actual, columns predicted) on hidden cases."
-    return check_exercise(fn, _confusion_reference, _confusion_cases(), exercise='confusion_matrix', quiet=quiet)
-
-def _margin_reference(probs):
-    top2 = probs.topk(2, dim=1).values
-    return top2[:, 0] - top2[:, 1]
+    return check_exercise(fn, _confusion_counts, _confusion_cases(), exercise='confusion_matrix', quiet=quiet)
 
 def _margin_cases():
     "Hidden cases for `check_margin`: random rows, a tie, two classes, many classes, a sure prediction."
@@ -376,4 +376,4 @@ def check_margin(fn, # your function: probs (n, C) -> top-two margins (n,)
                  quiet:bool=False, # don't print the report
                 ) -> ExerciseReport:
     "Check a student's top-two margin on hidden cases."
-    return check_exercise(fn, _margin_reference, _margin_cases(), exercise='margin', quiet=quiet)
+    return check_exercise(fn, _top2_margin, _margin_cases(), exercise='margin', quiet=quiet)

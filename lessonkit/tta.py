@@ -140,6 +140,7 @@ def _shift_cases():
         Case('two right and one up', (imgs, 2, -1), "shift both ways at once, and fill both uncovered edges with zeros"),
         Case('no shift', (imgs, 0, 0), "a shift of (0, 0) returns the images unchanged (beware of slices like `x[..., :-0]`, which are empty)"),
         Case('past the edge', (imgs, 7, 0), "shifting by the whole width leaves nothing: all zeros"),
+        Case('further than the image', (imgs, -9, 6), "a shift larger than the image leaves all zeros: check for it before slicing, since a slice past the edge is not empty"),
     ]
 
 def check_shift(fn, # your function: (images (N, 1, H, W), dx, dy) -> shifted images, zeros at the uncovered edges

@@ -150,8 +150,8 @@ class _Explorer(widgets.VBox):
 
     def _set_sliders(self, x:torch.Tensor):
         "Set the sliders to the checked values `x`, one each, refusing a value outside a slider's range; update once."
-        out = [(s.description, v) for s, v in zip(self.sliders, x.tolist()) if not s.min <= v <= s.max]
-        if out: raise ValueError(f"`logits` holds {out[0][1]} for {out[0][0]!r}; expected values from {self.sliders[0].min} to {self.sliders[0].max}, the sliders' range")
+        out = [(s, v) for s, v in zip(self.sliders, x.tolist()) if not s.min <= v <= s.max]
+        if out: raise ValueError(f"`logits` holds {out[0][1]} for {out[0][0].description!r}; expected values from {out[0][0].min} to {out[0][0].max}, its slider's range")
         self._set(zip(self.sliders, x.tolist()))
 
     def _update(self):

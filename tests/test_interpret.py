@@ -1,5 +1,5 @@
 "`lessonkit.interpret`: ClassificationInterpretation against brute force and torch (losses, top losses, confusion, uncertainty), titles that never round a doubt away, bad input, the digits helpers, and the exercise checkers."
-import math
+import functools, math
 import numpy as np, pytest, torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -44,6 +44,8 @@ def test_probs_losses_preds_match_torch():
         torch.testing.assert_close(ClassificationInterpretation.from_preds(out, targ, lf).losses, F.cross_entropy(out, targ, reduction='none'))
     ls = ClassificationInterpretation.from_preds(out, targ, nn.CrossEntropyLoss(label_smoothing=0.1)).losses
     torch.testing.assert_close(ls, F.cross_entropy(out, targ, reduction='none', label_smoothing=0.1))
+    for lf in (functools.partial(nn.CrossEntropyLoss, label_smoothing=0.1), functools.partial(F.cross_entropy, label_smoothing=0.1)):
+        torch.testing.assert_close(ClassificationInterpretation.from_preds(out, targ, lf).losses, ls)  # a loss class or function in a partial
 
 def test_nll_loss_outputs_are_log_probabilities():
     out, targ = random_case(seed=1)

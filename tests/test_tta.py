@@ -125,6 +125,12 @@ def test_tta_stack():
     torch.testing.assert_close(s[1], torch.softmax(model(shift_images(xs, 1, 0)), 1).detach())
     assert (tta_average(s).sum(-1) - 1).abs().max() <= 1e-6
 
+def _shift_without_size_guard(x, dx, dy):
+    "Slices for the covered part, with no check that the shift is smaller than the image: a slice past the edge is not empty."
+    out, h, w = torch.zeros_like(x), x.shape[-2], x.shape[-1]
+    out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = x[..., max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
 def test_checkers_accept_right_and_reject_wrong():
     assert check_tta_from_log(lambda s: s.exp().mean(0), quiet=True)
     wrong_tta = [lambda s: s.mean(0).exp(), lambda s: torch.softmax(s.mean(0), -1), lambda s: s.exp().mean(1), lambda s: s.exp().sum(0),
@@ -134,5 +140,6 @@ def test_checkers_accept_right_and_reject_wrong():
     assert check_shift(shift_images, quiet=True)
     wrong_shift = [lambda x, dx, dy: torch.roll(x, (dy, dx), (-2, -1)), lambda x, dx, dy: shift_images(x, dy, dx),
                    lambda x, dx, dy: shift_images(x, -dx, -dy), lambda x, dx, dy: F.pad(x, (max(dx, 0), 0, max(dy, 0), 0))[..., :x.shape[-2], :x.shape[-1]],
-                   lambda x, dx, dy: x, lambda x, dx, dy: x.copy_(shift_images(x, dx, dy))]  # the last: right values, written over the caller's images
+                   lambda x, dx, dy: x, lambda x, dx, dy: x.copy_(shift_images(x, dx, dy)),  # right values, written over the caller's images
+                   _shift_without_size_guard]  # right up to a shift by the whole image, fails beyond
     for i, w in enumerate(wrong_shift): assert not check_shift(w, quiet=True), i

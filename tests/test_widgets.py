@@ -108,12 +108,16 @@ def test_readout_never_shows_one_for_a_probability_below_one():
     assert '>1.0000<' not in ex.readout.value
 
 def test_set_logits_refuses_values_outside_the_sliders(logit_ex):
-    with pytest.raises(ValueError, match=r'`logits`.*sliders'): logit_ex.set_logits([0., 0., 0., 0., 11.])
+    with pytest.raises(ValueError, match=r"`logits` holds 11.0 for 'building'; expected values from -10.0 to 10.0, its slider's range"): logit_ex.set_logits([0., 0., 0., 0., 11.])
     with pytest.raises(ValueError, match='expected 5'): logit_ex.set_logits([0., 0.])
+
+def test_set_logits_names_the_range_of_the_slider_that_refuses():
+    ex = logit_explorer(["a", "b", "c"], logits=[0., 0., 14.])  # the slider of c widens to fit its start, to ±14
+    with pytest.raises(ValueError, match=r"holds 30.0 for 'c'; expected values from -14.0 to 14.0"): ex.set_logits([0., 0., 30.])
 
 def test_sigmoid_set_logits_refuses_values_outside_the_sliders(sigmoid_ex):
     before = sigmoid_ex.logits.clone()
-    with pytest.raises(ValueError, match=r"`logits` holds -12.0 for 'cat'.*sliders"): sigmoid_ex.set_logits([-12., 0., 0., 0., 0.])
+    with pytest.raises(ValueError, match=r"`logits` holds -12.0 for 'cat'; expected values from -10.0 to 10.0, its slider's range"): sigmoid_ex.set_logits([-12., 0., 0., 0., 0.])
     with pytest.raises(ValueError, match='expected 5'): sigmoid_ex.set_logits([0.])
     assert torch.equal(sigmoid_ex.logits, before)  # a refused call moves no slider
 
