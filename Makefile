@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help env export site browser chromium lessons test lab bench readme clean-nbs
+.PHONY: help env export site browser lessons test lab bench readme clean-nbs
 
 help:
 	@echo "make site   - set up .venv, export the library, build the site (docs/_build/html), executing every lesson"
@@ -26,20 +26,17 @@ env: $(STAMP)
 export: env
 	$(BIN)/nbdev_export
 
+# Every notebook executed by nbdev_test, in parallel, with each one's time.
 lessons: export
-	$(BIN)/python tools/run_lessons.py
+	$(BIN)/nbdev_test --timing
 
 # The course website: nbs/*.ipynb -> docs/_build/html, lessons executed through jupyter-cache (prints each one's time).
 site: export
 	$(BIN)/python tools/build_site.py
 
 # The built site in headless Chromium.
-browser: env chromium
+browser: env
 	$(BIN)/python tools/browser_check.py
-
-# Debian's Chromium for the browser check; skipped when it is there (fresh CI machines lack it; we run as root).
-chromium:
-	@test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 test: env
 	$(BIN)/python tools/check.py

@@ -10,8 +10,8 @@ The explorer's `n_updates` counter confirms that each change caused exactly one 
 This runs twice: in an ipykernel started by nbclient (`in_kernel`: the widget state updates are serialized and sent
 over the kernel's comm channel to the client, as in Jupyter; this is the headline figure) and in a plain interpreter
 (`plain`: no comm, so no message is sent). Neither includes the browser's drawing of the new PNG."""
-import json, subprocess, sys
-from benchlib import ROOT, PYTHON, run_json
+import json, subprocess
+from benchlib import ROOT, run_json
 
 WORKER = r'''
 import json, time

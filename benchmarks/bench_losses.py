@@ -6,7 +6,7 @@ not scalars), all timed with `time.perf_counter`. After warm-up calls of both, r
 theirs... (at least 20 of each); the ratio is median(ours) / median(theirs). torch's thread count is left at its
 default. The median of the per-pair ratios and the ratio of the fastest repeats (less sensitive to other processes on
 the machine) are recorded too."""
-import json, time
+import time
 import torch
 import torch.nn.functional as F
 from benchlib import summary, median

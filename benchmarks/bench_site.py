@@ -6,7 +6,7 @@ builder keeps everything it makes under docs/_build: the processed notebooks (sr
 doctrees/ and html/, myst-nb's jupyter-cache of executed notebooks (.jupyter_cache/), a kernelspec (jupyter/), and
 the JavaScript it vendors from npm (npm/, vendor/).
 
-- cold: docs/_build removed except the vendored npm packages (npm/, vendor/: a download that no code change
+- cold: the scratch copy has no docs/_build but the vendored npm packages (npm/, vendor/: a download that no code change
   invalidates; they are copied from the working tree when their stamp is current, else fetched once with `npm ci`
   before any timing), so the notebooks are processed, every notebook is executed and every page is written.
 - warm, unchanged: the same command again, nothing changed.
@@ -21,7 +21,6 @@ from benchlib import ROOT, PYTHON
 
 BUILDER = Path('tools')/'build_site.py'
 COPY = ['settings.ini', 'setup.py', 'pyproject.toml', 'README.md', 'tools', 'docs', 'nbs', 'lessonkit']
-KEEP = ('npm', 'vendor')  # vendored downloads: not a build or execution cache
 
 def _scratch() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix='lessonkit-bench-site-'))
@@ -62,16 +61,6 @@ def _prepare_vendor(root:Path) -> dict:
         sys.path.remove(str(root/'tools'))
         sys.modules.pop('build_site', None)
 
-def _clear_caches(root:Path) -> list:
-    "Remove everything under docs/_build but the vendored downloads; return what was removed."
-    build, removed = root/'docs'/'_build', []
-    if build.exists():
-        for p in build.iterdir():
-            if p.name in KEEP: continue
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
-            removed.append(p.name)
-    return sorted(removed)
-
 def _lesson_times(out:str) -> dict:
     "The per-notebook execution times the builder prints after 'lesson execution'."
     res, on = {}, False
@@ -97,7 +86,6 @@ def run() -> dict:
     root = _scratch()
     try:
         prep = _prepare_vendor(root)
-        removed = _clear_caches(root)
         cold, rc, out = _build(root)
         if rc: return dict(status='error', error=f"cold build failed (exit {rc}): {out.strip().splitlines()[-1] if out.strip() else ''}", output_tail=out[-3000:])
         cold_lessons = _lesson_times(out)
@@ -109,7 +97,7 @@ def run() -> dict:
         if rc: return dict(status='error', error=f"warm build after a prose edit failed (exit {rc})", output_tail=out_edit[-3000:])
         return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), command=f'python {BUILDER}',
                     cold_s=round(cold, 2), warm_s=round(warm_edit, 2), warm_unchanged_s=round(warm_same, 2),
-                    prose_edit=f'nbs/{edited.name}: last markdown cell', removed_before_cold=removed, **prep,
+                    prose_edit=f'nbs/{edited.name}: last markdown cell', **prep,
                     cold_execution_s=cold_lessons, cold_execution_total_s=round(sum(v['s'] for v in cold_lessons.values()), 2),
                     warm_execution=_lesson_times(out_edit), html_pages=len(list((root/'docs'/'_build'/'html').glob('*.html'))))
     finally: shutil.rmtree(root, ignore_errors=True)

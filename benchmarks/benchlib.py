@@ -1,5 +1,5 @@
 "Helpers shared by the benchmark sections: statistics, fresh-interpreter runs, memory readings."
-import json, os, statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +41,3 @@ def peak_rss() -> int:
     "This process's peak resident memory so far, in bytes (`ru_maxrss` is in KiB on Linux)."
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-class Timer:
-    "Wall-clock seconds of a `with` block."
-    def __enter__(self): self.start = time.perf_counter(); return self
-    def __exit__(self, *exc): self.s = time.perf_counter() - self.start

@@ -19,7 +19,7 @@ The checks:
   torch.nn.functional.cross_entropy and autograd's gradient to 1e-6, displayed as lessonkit.core.fmt_prob
   displays them (no probability below 1 shown as 1.0000);
 - screenshots of the home page and a lesson go to docs/_build/screenshots/ for review."""
-import functools, http.server, json, math, os, random, re, shutil, subprocess, sys, threading, time
+import functools, http.server, json, math, os, random, re, subprocess, sys, threading, time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,19 +73,32 @@ class Checks:
 
 def _plain_text(s:str) -> str: return re.sub(r'\s+', ' ', s).replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
 
+_HIDING = re.compile(r'^#\|\s*(hide\b|default_exp\b|include:\s*false|echo:\s*false)', re.M)  # nbdev/Quarto: the site must not show the code
+_EXPLORER_CALL = re.compile(r'\b(logit|sigmoid|loss_curve)_explorer\(')
+
+def _source_cells(p:Path) -> list:
+    "The code cells of a notebook in nbs/, as strings."
+    return [''.join(c['source']) for c in json.loads(p.read_text())['cells'] if c['cell_type'] == 'code']
+
+def _code_lines(src:str) -> list: return [l for l in src.splitlines() if not l.lstrip().startswith('#|')]
+
 def _hidden_lines() -> dict:
-    "{page: first lines of the cells the site must not show}: the processed notebooks' remove-cell and remove-input cells."
+    """{page: a telling line of each cell the site must not show}, read from the notebooks in nbs/, not from the builder's
+    output (whose tags are what is being checked): code cells marked `#| hide`, `#| default_exp`, `#| include: false` or `#| echo: false`."""
     res = {}
-    for p in SRC.glob('*.ipynb'):
-        cells = [c for c in json.loads(p.read_text())['cells'] if c['cell_type'] == 'code']
-        is_hidden = lambda c: {'remove-cell', 'remove-input'} & set(c['metadata'].get('tags', []))
-        visible = '\n'.join(c['source'] for c in cells if not is_hidden(c))
-        res[p.stem] = [l for c in cells if is_hidden(c)
-                       for l in [next((x for x in c['source'].splitlines() if len(x.strip()) > 12), '')] if l and l not in visible]
+    for p in (ROOT/'nbs').glob('*.ipynb'):
+        cells = _source_cells(p)
+        visible = '\n'.join(l for c in cells if not _HIDING.search(c) for l in _code_lines(c))
+        res[p.stem] = [l for c in cells if _HIDING.search(c) for l in [next((x for x in _code_lines(c) if len(x.strip()) > 12), '')] if l and l not in visible]
     return res
 
+def _widget_pages() -> set:
+    "Pages whose notebook shows an explorer (a visible cell calls one): their saved widget state must be on the page."
+    return {p.stem for p in (ROOT/'nbs').glob('*.ipynb')
+            if any(_EXPLORER_CALL.search(c) and not _HIDING.search(c) and not c.startswith('#| export') for c in _source_cells(p))}
+
 def check_pages(page, base:str, pages:dict, check:Checks):
-    errors, hidden = [], _hidden_lines()
+    errors, hidden, widget_pages = [], _hidden_lines(), _widget_pages()
     page.on('pageerror', lambda e: errors.append(e))
     for name, title in pages.items():
         url = base + ('index.html' if name == 'index' else f'{name}.html')
@@ -110,7 +123,9 @@ def check_pages(page, base:str, pages:dict, check:Checks):
                 typeset = page.locator('mjx-container').count()
             except Exception: typeset = 0
             check(f"{name}: math typeset by the local MathJax", typeset > 0, f"{page.locator('.math').count()} math elements, {typeset} typeset")
-        if 'application/vnd.jupyter.widget-state+json' in page.content():
+        has_state = 'application/vnd.jupyter.widget-state+json' in page.content()
+        if name in widget_pages: check(f"{name}: saved widget state on the page (its notebook shows an explorer)", has_state)
+        if has_state:
             try:
                 page.wait_for_selector('.widget-slider, .jupyter-widgets .widget-hslider, .jupyter-widget-hslider', timeout=15_000)
                 sliders = page.evaluate("() => [...document.querySelectorAll('.widget-slider, .widget-hslider')].filter(e => e.offsetWidth > 0 && e.offsetHeight > 0).length")
@@ -227,7 +242,7 @@ def screenshots(page, base:str, check:Checks):
         page.locator('.lk-explorer').first.scroll_into_view_if_needed()
         page.locator('.lk-explorer').first.screenshot(path=str(SHOTS/'explorer.png'))
         shots.append('explorer.png')
-    check("screenshots saved", all((SHOTS/s).stat().st_size > 0 for s in shots), f"{', '.join(shots)} in {SHOTS.relative_to(ROOT)}")
+    print(f"screenshots saved: {', '.join(shots)} in {SHOTS.relative_to(ROOT)}", flush=True)  # page.screenshot raises when it cannot write
 
 def main():
     if not (HTML/'index.html').exists() or not SRC.exists(): sys.exit("browser check: no site built; run `make site` first")
