@@ -11,7 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import *
 from .softmax import softmax, sigmoid
-from .losses import nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits
+from .losses import nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits, _class_axis
+from .metrics import _check_thresh
 
 # %% auto #0
 __all__ = ['softmax_classes', 'exp_log_probs', 'identity', 'loss_info', 'final_activation', 'decode', 'get_preds', 'output_kind',
@@ -85,12 +86,11 @@ def decode(probs, # probabilities from `final_activation` (classes or labels on 
     "Turn probabilities into decisions: the most probable class (single-label) or every label above `thresh` (multi-label)."
     if multi_label is None: multi_label = _decodes_multi_label(loss_func)
     t, was_numpy = as_tensor(probs, 'probs')
-    d = class_dim(t, 1 if t.ndim > 1 else 0, 'probs')
+    d = _class_axis(t, 'probs')
     lo, hi = check_finite(t, 'probs')
     if multi_label:
         if lo < 0 or hi > 1: raise ValueError(f"`probs` holds values from {lo:.4g} to {hi:.4g}; expected probabilities in [0, 1]. These look like logits: apply `final_activation(loss_func)` first")
-        if isinstance(thresh, bool) or not isinstance(thresh, (int, float)): raise TypeError(f"`thresh` must be a number between 0 and 1; got {type(thresh).__name__}")
-        if not 0 <= thresh <= 1: raise ValueError(f"`thresh` must be between 0 and 1; got {thresh}")
+        _check_thresh(thresh)
         return like_input(t > thresh, was_numpy)
     return like_input(t.argmax(d), was_numpy)
 

@@ -116,7 +116,7 @@ def compare_answer(got, # what the student's function returned
     got = torch.as_tensor(got).detach().to(torch.float64)
     want = want.detach().to(torch.float64)
     if got.shape != want.shape:
-        return 'wrong shape', f"returned shape {tuple(got.shape)}; expected {tuple(want.shape)} (reduce over the class dimension only, and keep the others: `keepdim=True` helps)"
+        return 'wrong shape', f"returned shape {tuple(got.shape)}; expected {tuple(want.shape)} (check which dimension you reduce over, and whether the answer keeps it)"
     bad = ~torch.isfinite(got) & torch.isfinite(want)
     if bad.any():
         return 'nan or inf', f"returned {got[bad][0].item()} where the answer is finite ({want[bad][0].item():.6g}): {hint}"

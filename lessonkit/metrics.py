@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 import torch
 from .core import *
-from .losses import _class_indices, _binary_target
+from .losses import _class_indices, _binary_target, _class_axis
 
 # %% auto #0
 __all__ = ['accuracy', 'error_rate', 'accuracy_multi', 'check_accuracy', 'check_accuracy_multi']
@@ -16,7 +16,7 @@ __all__ = ['accuracy', 'error_rate', 'accuracy_multi', 'check_accuracy', 'check_
 def _guesses_and_target(preds, target):
     "Validate `preds` (logits or probabilities, classes on dim 1) and `target` (class indices); return the argmax guesses, the targets and whether `preds` was NumPy."
     x, was_numpy = as_tensor(preds, 'preds')
-    d = class_dim(x, 1 if x.ndim > 1 else 0, 'preds')
+    d = _class_axis(x, 'preds')
     check_finite(x, 'preds', allow_neg_inf=True)
     t = _class_indices(target, x, 'preds')
     return x.argmax(dim=d), t, was_numpy
@@ -36,6 +36,11 @@ def error_rate(preds, # logits or probabilities, classes on dim 1
     return like_input((guesses != t).float().mean(), was_numpy)
 
 # %% ../nbs/04_accuracy_is_not_a_loss.ipynb #bc753a71
+def _check_thresh(thresh):
+    "Refuse a `thresh` that is not a number from 0 to 1, naming it."
+    if isinstance(thresh, bool) or not isinstance(thresh, (int, float)): raise TypeError(f"`thresh` must be a number between 0 and 1; got {type(thresh).__name__}")
+    if not 0 <= thresh <= 1: raise ValueError(f"`thresh` must be between 0 and 1; got {thresh}")
+
 def accuracy_multi(preds, # logits (or probabilities, with `sigmoid=False`): one per label, any shape
                    target, # 1 (yes) or 0 (no) for each label, the shape of `preds`
                    thresh:float=0.5, # a probability above `thresh` means yes
@@ -43,7 +48,10 @@ def accuracy_multi(preds, # logits (or probabilities, with `sigmoid=False`): one
                   ): # the share of labels answered right, over all labels and items; the same kind as `preds`
     "Per-label accuracy: threshold each probability, compare with its 0/1 target, average over every label of every item."
     x, was_numpy = as_tensor(preds, 'preds')
+    _check_thresh(thresh)
     lo, hi = check_finite(x, 'preds')
+    if not sigmoid and (lo < 0 or hi > 1):
+        raise ValueError(f"`preds` holds values from {lo:.4g} to {hi:.4g} with `sigmoid=False`, but probabilities lie in [0, 1]: these look like logits. Pass `sigmoid=True`")
     if sigmoid and 0 <= lo and hi <= 1:
         warnings.warn(f"`preds` are all in [0, 1] (from {lo:.4g} to {hi:.4g}): they look like probabilities, and `sigmoid=True` squashes them into [0.5, 0.73], "
                       f"so at `thresh`={thresh} nearly every label becomes yes. Pass logits, or `sigmoid=False`", stacklevel=2)
@@ -85,6 +93,7 @@ def _accuracy_multi_cases():
         Case('thresh=0.2', (rand, rand_target), "use the `thresh` argument, not a fixed 0.5", dict(thresh=0.2)),
         Case('thresh=0.8', (small, small_target), "use the `thresh` argument, not a fixed 0.5", dict(thresh=0.8)),
         Case('logits of ±1e4', (torch.tensor([[1e4, -1e4], [-1e4, 1e4]]), torch.tensor([[1., 0.], [1., 1.]])), "the sigmoid of ±1e4 is 1 and 0: compare each with the threshold"),
+        Case('a logit of 0 (probability 0.5)', (torch.tensor([[0., -2., 3.]]), torch.tensor([[0., 0., 1.]])), "a probability equal to `thresh` is not above it: use `>`, not `>=`"),
     ]
 
 def check_accuracy_multi(fn, # your function: (logits, 0/1 targets of the same shape, thresh=0.5) -> per-label accuracy

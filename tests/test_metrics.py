@@ -79,6 +79,9 @@ def test_double_sigmoid_warns_and_says_every_label_is_yes():
     (lambda: accuracy_multi(torch.randn(3, 2), torch.full((3, 2), 0.5)), ValueError, '`target` must hold 0 or 1'),
     (lambda: accuracy_multi(torch.randn(3, 2), torch.full((3, 2), 2.)), ValueError, '`target` holds values from 2 to 2'),
     (lambda: accuracy_multi(torch.tensor([[math.nan, -1.]]), torch.ones(1, 2)), ValueError, '`preds` contains NaN'),
+    (lambda: accuracy_multi(torch.randn(3, 2), torch.ones(3, 2), thresh=50), ValueError, '`thresh` must be between 0 and 1; got 50'),
+    (lambda: accuracy_multi(torch.randn(3, 2), torch.ones(3, 2), thresh='0.5'), TypeError, '`thresh` must be a number'),
+    (lambda: accuracy_multi(torch.tensor([[2., -1.]]), torch.ones(1, 2), sigmoid=False), ValueError, '`preds` holds values from -1 to 2 with `sigmoid=False`'),
 ])
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
     with pytest.raises(error) as e: call()
@@ -101,8 +104,9 @@ def multi_fixed_thresh(x, t, thresh=0.5): return ((torch.sigmoid(x) > 0.5) == t.
 def multi_double_sigmoid(x, t, thresh=0.5): return ((torch.sigmoid(torch.sigmoid(x)) > thresh) == t.bool()).float().mean()
 def multi_whole_rows(x, t, thresh=0.5): return ((torch.sigmoid(x) > thresh) == t.bool()).all(1).float().mean()
 def multi_argmax(x, t, thresh=0.5): return (x.argmax(1) == t.argmax(1)).float().mean()
+def multi_at_least(x, t, thresh=0.5): return ((torch.sigmoid(x) >= thresh) == t.bool()).float().mean()  # 0.5 is not above 0.5
 
-@pytest.mark.parametrize('wrong', [multi_no_sigmoid, multi_fixed_thresh, multi_double_sigmoid, multi_whole_rows, multi_argmax])
+@pytest.mark.parametrize('wrong', [multi_no_sigmoid, multi_fixed_thresh, multi_double_sigmoid, multi_whole_rows, multi_argmax, multi_at_least])
 def test_check_accuracy_multi_rejects_wrong_solutions(wrong):
     assert check_accuracy_multi(accuracy_multi, quiet=True)
     assert not check_accuracy_multi(wrong, quiet=True)
