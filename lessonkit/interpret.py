@@ -5,7 +5,6 @@
 # %% ../nbs/06_interpretation.ipynb #cb6c79c1
 from __future__ import annotations
 import copy, functools, time
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

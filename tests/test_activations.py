@@ -146,3 +146,4 @@ def test_checker_reports_unwritten_function():
     def stub(*a, **k): raise NotImplementedError
     report = check_probs(stub, quiet=True)
     assert not report and 'not written yet' in str(report)
+    assert report.n_failed == report.n_cases and f'{report.n_cases} of {report.n_cases} hidden cases fail' in str(report)

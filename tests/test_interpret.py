@@ -132,6 +132,9 @@ def test_multi_label():
     torch.testing.assert_close(bce.losses, interp.losses, rtol=1e-4, atol=1e-5)
     for method in ('confusion_matrix', 'most_confused', 'most_confident'):
         with pytest.raises(ValueError, match='single-label'): getattr(interp, method)()
+    at_03 = ClassificationInterpretation.from_preds(out, targ, nn.BCEWithLogitsLoss(), thresh=0.3)
+    assert torch.equal(at_03.preds, torch.sigmoid(out) > 0.3)
+    torch.testing.assert_close(at_03.most_uncertain(5)[0], (torch.sigmoid(out) - 0.3).abs().amin(1).sort().values[:5])
 
 def test_numpy_inputs():
     out, targ = random_case(seed=7)
@@ -141,16 +144,16 @@ def test_numpy_inputs():
 def test_bad_input_raises_clear_errors():
     out, targ = random_case(n=6, seed=8)
     cases = [
-        ((out, targ[:4]), '`target` has shape (4,); expected (6,)'),
-        ((out, torch.tensor([0, 1, 2, 3, 4, 10])), '`target` holds class index 10'),
-        ((out, torch.tensor([0, 1, 2, 3, 4, -1])), '`target` holds class index -1'),
-        ((out[:, 0], targ), 'expected (N, C)'),
-        ((out[:0], targ[:0]), 'expected (N, C) with N >= 1'),
-        ((out, targ.float()), 'must hold class indices'),
-        ((torch.full((6, 10), math.nan), targ), '`outputs` contains NaN'),
+        ((out, targ[:4]), ValueError, '`target` has shape (4,); expected (6,)'),
+        ((out, torch.tensor([0, 1, 2, 3, 4, 10])), ValueError, '`target` holds class index 10'),
+        ((out, torch.tensor([0, 1, 2, 3, 4, -1])), ValueError, '`target` holds class index -1'),
+        ((out[:, 0], targ), ValueError, 'expected (N, C)'),
+        ((out[:0], targ[:0]), ValueError, 'expected (N, C) with N >= 1'),
+        ((out, targ.float()), TypeError, 'must hold class indices'),
+        ((torch.full((6, 10), math.nan), targ), ValueError, '`outputs` contains NaN'),
     ]
-    for args, msg in cases:
-        with pytest.raises((ValueError, TypeError)) as e: ClassificationInterpretation.from_preds(*args)
+    for args, error, msg in cases:
+        with pytest.raises(error) as e: ClassificationInterpretation.from_preds(*args)
         assert msg in str(e.value), (msg, str(e.value))
     with pytest.raises(ValueError, match='regression'): ClassificationInterpretation.from_preds(out, targ, nn.MSELoss())
     with pytest.raises(ValueError, match='Pass `act=`'): ClassificationInterpretation.from_preds(out, targ, nn.HuberLoss())

@@ -81,6 +81,12 @@ def test_bad_dims_and_values(f):
     with pytest.raises(ValueError, match='`x` contains inf'): f(torch.tensor([1., math.inf]))
     with pytest.raises(TypeError, match='`dim` must be an int'): f(torch.ones(2), 1.0)
 
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_sigmoid_takes_inf_and_refuses_nan(dtype):
+    torch.testing.assert_close(sigmoid(torch.tensor([math.inf, -math.inf, 0.], dtype=dtype)), torch.tensor([1., 0., 0.5], dtype=dtype))
+    with pytest.raises(ValueError, match='`x` contains NaN'): sigmoid(torch.tensor([0., 2., math.nan], dtype=dtype))
+    with pytest.raises(ValueError, match='`x` contains NaN'): sigmoid(np.array([[1., math.nan]]))
+
 def test_integers_are_promoted():
     torch.testing.assert_close(softmax(torch.tensor([1, 2])), F.softmax(torch.tensor([1., 2.]), dim=-1))
     assert softmax(np.array([1, 2])).dtype == np.float64
