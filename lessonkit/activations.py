@@ -4,19 +4,19 @@
 
 # %% ../nbs/05_final_activation.ipynb #83b84cea
 from __future__ import annotations
-import functools
+import copy, functools
+from dataclasses import dataclass
+from typing import Callable
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import *
-from .softmax import softmax, sigmoid
-from .losses import nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits, _class_axis
-from .metrics import _check_thresh
+from .checks import *
+from .probabilities import softmax, sigmoid
+from .losses import nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits
 
 # %% auto #0
-__all__ = ['softmax_classes', 'exp_log_probs', 'identity', 'loss_info', 'final_activation', 'decode', 'get_preds', 'output_kind',
-           'check_probs', 'check_decode']
+__all__ = ['softmax_classes', 'exp_log_probs', 'identity', 'LossInfo', 'loss_info', 'final_activation', 'decode', 'output_kind']
 
 # %% ../nbs/05_final_activation.ipynb #c056ed9e
 def softmax_classes(x, # logits, classes on dim 1 (or dim 0 for one example of shape (C,))
@@ -36,46 +36,74 @@ def identity(x): # the model's outputs
     return x
 
 # %% ../nbs/05_final_activation.ipynb #0ebf2641
-def _known_losses():
-    "Rows (loss class, its functional twins, activation, kind) for every loss `final_activation` recognises."
-    return [
-        (nn.CrossEntropyLoss, (F.cross_entropy, cross_entropy), softmax_classes, 'single-label'),
-        (nn.BCEWithLogitsLoss, (F.binary_cross_entropy_with_logits, binary_cross_entropy_with_logits), sigmoid, 'multi-label'),
-        (nn.NLLLoss, (F.nll_loss, nll_loss), exp_log_probs, 'single-label'),
-        (nn.BCELoss, (F.binary_cross_entropy, binary_cross_entropy), identity, 'multi-label'),
-        (nn.MSELoss, (F.mse_loss,), identity, 'regression'),
-        (nn.L1Loss, (F.l1_loss,), identity, 'regression'),
-    ]
+@dataclass(frozen=True)
+class LossInfo:
+    "What a loss implies downstream: the activation that gives probabilities, the kind of problem, per-item losses."
+    loss_func: object # the loss, as it was given
+    activation: Callable # turns the model's outputs into probabilities
+    kind: str # 'single-label', 'multi-label' or 'regression'
+
+    @property
+    def multi_label(self) -> bool: return self.kind == 'multi-label'
+
+    def unreduced(self) -> Callable:
+        "The loss made to return one value per element (`reduction='none'`), whatever form it came in."
+        f = self.loss_func
+        if isinstance(f, nn.Module):
+            f = copy.copy(f)
+            f.reduction = 'none'
+            return f
+        if isinstance(_unwrap(f), type): return f(reduction='none')  # a loss class, or a partial of one: build it
+        return functools.partial(f, reduction='none')
 
 def _unwrap(loss_func):
     "The function inside any layers of `functools.partial`."
     while isinstance(loss_func, functools.partial): loss_func = loss_func.func
     return loss_func
 
-def loss_info(loss_func, # a loss: an `nn` loss module (or its class), a functional loss, or either in a `functools.partial`
-             ) -> tuple: # (activation, kind), kind one of 'single-label', 'multi-label', 'regression'
+def _known_losses() -> list:
+    "Rows (loss class, its functional twins, activation, kind) for every loss `loss_info` recognises."
+    return [
+        (nn.CrossEntropyLoss, (F.cross_entropy, cross_entropy), softmax_classes, 'single-label'),
+        (nn.BCEWithLogitsLoss, (F.binary_cross_entropy_with_logits, binary_cross_entropy_with_logits), sigmoid,
+         'multi-label'),
+        (nn.NLLLoss, (F.nll_loss, nll_loss), exp_log_probs, 'single-label'),
+        (nn.BCELoss, (F.binary_cross_entropy, binary_cross_entropy), identity, 'multi-label'),
+        (nn.MSELoss, (F.mse_loss,), identity, 'regression'),
+        (nn.L1Loss, (F.l1_loss,), identity, 'regression'),
+    ]
+
+_UNKNOWN_LOSS = ("Pass `act=` explicitly: e.g. `act=lessonkit.activations.softmax_classes` for one class per item, "
+                 "`act=torch.sigmoid` for independent labels, `act=lessonkit.activations.identity` if the outputs are "
+                 "already probabilities")
+
+def loss_info(loss_func, # an `nn` loss module (or its class), a functional loss, or either in a `functools.partial`
+             ) -> LossInfo:
     "The activation that turns `loss_func`'s inputs into probabilities, and the kind of problem it trains."
-    if loss_func is None: raise TypeError("`loss_func` is None: pass the loss the model was trained with, or pass `act=` explicitly")
+    if loss_func is None:
+        raise TypeError("`loss_func` is None: pass the loss the model was trained with, or pass `act=` explicitly")
     f = _unwrap(loss_func)
     for cls, functions, act, kind in _known_losses():
-        if isinstance(f, cls) or f is cls or any(f is g for g in functions): return act, kind
-    raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell which activation turns its outputs into probabilities. "
-                     "Pass `act=` explicitly: e.g. `act=lessonkit.activations.softmax_classes` for one class per item, `act=torch.sigmoid` "
-                     "for independent labels, `act=lessonkit.activations.identity` if the outputs are already probabilities")
+        if isinstance(f, cls) or f is cls or any(f is g for g in functions): return LossInfo(loss_func, act, kind)
+    raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell which activation "
+                     f"turns its outputs into probabilities. {_UNKNOWN_LOSS}")
 
-def final_activation(loss_func, # a loss: an `nn` loss module (or its class), a functional loss, or either in a `functools.partial`
+def final_activation(loss_func, # an `nn` loss module (or its class), a functional loss, or either in a `functools.partial`
                     ): # a function from the model's outputs to probabilities
-    "The activation `loss_func` applies internally, which turns a model's outputs into probabilities (or leaves them as they are)."
-    return loss_info(loss_func)[0]
+    "The activation `loss_func` applies internally, which turns a model's outputs into probabilities (or leaves them)."
+    return loss_info(loss_func).activation
 
 # %% ../nbs/05_final_activation.ipynb #29805e6f
 def _decodes_multi_label(loss_func) -> bool:
-    "Whether `decode` thresholds (multi-label) or takes the argmax (single-label) for `loss_func`; errors point to `multi_label=`."
-    if loss_func is None: raise TypeError("`loss_func` is None: pass the loss the model was trained with, or `multi_label=True` (independent labels) / `multi_label=False` (one class per item)")
-    try: kind = loss_info(loss_func)[1]
-    except ValueError: raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell argmax from threshold: "
-                                        "pass `multi_label=True` (independent labels) or `multi_label=False` (one class per item)") from None
-    if kind == 'regression': raise ValueError(f"`loss_func`={loss_func!r} trains a regression: its outputs are the answer, there is nothing to decode")
+    "Whether `decode` thresholds (multi-label) or takes the argmax (single-label) for `loss_func`."
+    which = "`multi_label=True` (independent labels) or `multi_label=False` (one class per item)"
+    if loss_func is None: raise TypeError(f"`loss_func` is None: pass the loss the model was trained with, or {which}")
+    try: kind = loss_info(loss_func).kind
+    except ValueError:
+        raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell argmax from "
+                         f"threshold: pass {which}") from None
+    if kind == 'regression':
+        raise ValueError(f"`loss_func`={loss_func!r} trains a regression: its outputs are the answer, there is nothing to decode")
     return kind == 'multi-label'
 
 def decode(probs, # probabilities from `final_activation` (classes or labels on dim 1)
@@ -83,47 +111,14 @@ def decode(probs, # probabilities from `final_activation` (classes or labels on 
            thresh:float=0.5, # for multi-label problems, the probability above which a label is predicted
            multi_label:bool|None=None, # overrides what `loss_func` implies (for a loss lessonkit does not know)
           ): # single-label: class indices, shape (N,); multi-label: booleans, the shape of `probs`
-    "Turn probabilities into decisions: the most probable class (single-label) or every label above `thresh` (multi-label)."
+    "Turn probabilities into decisions: the most probable class (single-label) or every label above `thresh`."
     if multi_label is None: multi_label = _decodes_multi_label(loss_func)
     t, was_numpy = as_tensor(probs, 'probs')
-    d = _class_axis(t, 'probs')
+    d = class_axis(t, 'probs')
     lo, hi = check_finite(t, 'probs')
-    if multi_label:
-        if lo < 0 or hi > 1: raise ValueError(f"`probs` holds values from {lo:.4g} to {hi:.4g}; expected probabilities in [0, 1]. These look like logits: apply `final_activation(loss_func)` first")
-        _check_thresh(thresh)
-        return like_input(t > thresh, was_numpy)
-    return like_input(t.argmax(d), was_numpy)
-
-# %% ../nbs/05_final_activation.ipynb #f413aaf8
-def _model_device_dtype(model):
-    "The device and floating dtype of `model`'s first parameter (CPU and the default dtype if it has none)."
-    p = next(iter(model.parameters()), None)
-    return (p.device, p.dtype) if p is not None and p.is_floating_point() else (torch.device('cpu'), torch.get_default_dtype())
-
-def get_preds(model:nn.Module, # the trained model
-              xs, # the inputs, one item per row: a tensor or NumPy array
-              loss_func=None, # the loss the model was trained with; picks the activation
-              act=None, # the activation to apply instead (for a loss lessonkit does not know)
-              batch_size:int=256, # items per forward pass
-             ) -> torch.Tensor: # probabilities (whatever `act` returns), one row per item, on the CPU
-    "Run `model` on `xs` in evaluation mode without gradients, batch by batch, and apply the final activation."
-    kind = None
-    if act is None: act, kind = loss_info(loss_func)
-    if not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"`batch_size` must be a positive int; got {batch_size!r}")
-    device, dtype = _model_device_dtype(model)
-    xs = torch.from_numpy(np.ascontiguousarray(xs)) if isinstance(xs, np.ndarray) else xs
-    if not isinstance(xs, torch.Tensor): raise TypeError(f"`xs` must be a tensor or NumPy array; got {type(xs).__name__}")
-    if xs.ndim == 0 or len(xs) == 0: raise ValueError(f"`xs` must hold at least one item; got shape {tuple(xs.shape)}")
-    if xs.is_floating_point(): xs = xs.to(dtype)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(): outs = torch.cat([model(xb.to(device)).cpu() for xb in xs.split(batch_size)])
-    finally: model.train(was_training)
-    if kind == 'single-label' and outs.ndim < 2:
-        raise ValueError(f"`model` returned outputs of shape {tuple(outs.shape)}, one number per item, but `loss_func` is single-label and needs one column per class, (N, C). "
-                         "For a yes/no model with one logit per item, train with `BCEWithLogitsLoss`")
-    return act(outs)
+    if not multi_label: return like_input(t.argmax(d), was_numpy)
+    refuse_non_probabilities(lo, hi, 'probs', "Apply `final_activation(loss_func)` first")
+    return like_input(t > check_thresh(thresh), was_numpy)
 
 # %% ../nbs/05_final_activation.ipynb #57948acd
 def output_kind(x, # a model's outputs, or something computed from them
@@ -142,43 +137,6 @@ def output_kind(x, # a model's outputs, or something computed from them
     if hi <= 0 and bool((torch.logsumexp(t.to(torch.float64) if t.dtype != torch.float64 else t, d).abs() <= atol).all()): return 'log-probabilities'
     return 'logits'
 
-# %% ../nbs/05_final_activation.ipynb #3e325778
-_EXERCISE_LOSSES = {'cross_entropy': F.cross_entropy, 'bce_with_logits': F.binary_cross_entropy_with_logits, 'nll': F.nll_loss, 'mse': F.mse_loss}
-
-def _probs_cases():
-    "Hidden cases for `check_probs`: every loss name, ordinary and extreme outputs."
-    g = torch.Generator().manual_seed(5)
-    x = torch.randn(3, 4, generator=g) * 2
-    return [
-        Case('cross-entropy, 3 items x 4 classes', (x, 'cross_entropy'), "a cross-entropy model outputs logits: softmax over the classes, dim 1, so that each row sums to 1"),
-        Case('cross-entropy, logits of ±1e4', (torch.tensor([[1e4, 0., -1e4], [-1e4, -1e4 + 2, -1e4]]), 'cross_entropy'), "exp(1e4) overflows: use `torch.softmax` (or subtract each row's maximum first)"),
-        Case('BCE with logits, 3 items x 4 labels', (x, 'bce_with_logits'), "each label is its own yes/no question: the sigmoid, element by element, not a softmax"),
-        Case('NLL, log-probabilities', (torch.log_softmax(x, 1), 'nll'), "an NLL model outputs log-probabilities already: exponentiate them, no softmax"),
-        Case('MSE, a regression', (x, 'mse'), "a regression model's outputs are the answer: return them unchanged"),
-        Case('cross-entropy, one item of 2 classes', (torch.tensor([[0.3, -0.2]]), 'cross_entropy'), "normalise each row (dim 1), not each column"),
-    ]
-
-def check_probs(fn, # your function: (outputs, loss_name) -> probabilities; loss_name is 'cross_entropy', 'bce_with_logits', 'nll' or 'mse'
-                quiet:bool=False, # don't print the report
-               ) -> ExerciseReport:
-    "Check a student's choice of final activation for each loss on hidden cases."
-    return check_exercise(fn, lambda out, name: final_activation(_EXERCISE_LOSSES[name])(out), _probs_cases(), exercise='probs', quiet=quiet)
-
-def _decode_cases():
-    "Hidden cases for `check_decode`: single- and multi-label, another threshold, a value on the threshold."
-    g = torch.Generator().manual_seed(6)
-    single = torch.softmax(torch.randn(4, 5, generator=g), 1)
-    multi = torch.sigmoid(torch.randn(3, 4, generator=g) * 2)
-    return [
-        Case('single-label, 4 items x 5 classes', (single, False), "the prediction is the column of the largest probability in each row: argmax over dim 1"),
-        Case('multi-label, 3 items x 4 labels', (multi, True), "each label is predicted when its probability is above `thresh`: `probs > thresh`"),
-        Case('multi-label, thresh=0.3', (multi, True), "use the `thresh` you are given, not 0.5", dict(thresh=0.3)),
-        Case('multi-label, a probability of exactly 0.5', (torch.tensor([[0.5, 0.51, 0.49]]), True), "a probability equal to the threshold is not above it: use `>`, not `>=`"),
-        Case('single-label, one item', (torch.tensor([[0.2, 0.7, 0.1]]), False), "one item still gives a tensor of one class index, shape (1,)"),
-    ]
-
-def check_decode(fn, # your function: (probs, multi_label, thresh=0.5) -> predictions
-                 quiet:bool=False, # don't print the report
-                ) -> ExerciseReport:
-    "Check a student's decoding of probabilities into predictions on hidden cases."
-    return check_exercise(fn, lambda p, ml, thresh=0.5: decode(p, multi_label=ml, thresh=thresh), _decode_cases(), exercise='decode', quiet=quiet)
+# %% ../nbs/99_package.ipynb #5a6b7c8d
+__getattr__ = moved(__name__, {'get_preds': 'lessonkit.inference', 'check_probs': 'lessonkit.exercises',
+                               'check_decode': 'lessonkit.exercises'})

@@ -4,120 +4,42 @@
 
 # %% ../nbs/06_interpretation.ipynb #cb6c79c1
 from __future__ import annotations
-import copy, functools, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import *
-from .losses import cross_entropy, _class_indices, _binary_target
-from .activations import loss_info, decode, get_preds, identity, _unwrap
-from .metrics import accuracy
+from fastcore.basics import patch
+from .checks import *
+from .probabilities import fmt_prob
+from .losses import cross_entropy
+from .activations import LossInfo, loss_info, decode, identity
+from .inference import get_preds
 
 # %% auto #0
-__all__ = ['DIGIT_CLASSES', 'load_digits_data', 'digits_model', 'train_digits_model', 'top_loss_title',
-           'ClassificationInterpretation', 'scale_benchmark', 'check_confusion_matrix', 'check_margin']
-
-# %% ../nbs/06_interpretation.ipynb #24fc2178
-DIGIT_CLASSES = [str(i) for i in range(10)]
-
-def load_digits_data(valid_pct:float=0.2, # the fraction of images held out for validation
-                     seed:int=42, # the seed of the shuffle that picks them
-                    ) -> tuple: # (x_train, y_train, x_valid, y_valid): images (N, 1, 8, 8) in [0, 1] and class indices
-    "scikit-learn's 8×8 handwritten digits as tensors, split at random (with a fixed seed) into training and validation sets."
-    from sklearn.datasets import load_digits  # a dev dependency: imported only when the data is wanted
-    if not 0 < valid_pct < 1: raise ValueError(f"`valid_pct` must be between 0 and 1; got {valid_pct}")
-    digits = load_digits()
-    x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16
-    y = torch.tensor(digits.target)
-    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-    n_valid = int(valid_pct * len(x))
-    valid, train = perm[:n_valid], perm[n_valid:]
-    return x[train], y[train], x[valid], y[valid]
-
-# %% ../nbs/06_interpretation.ipynb #493bb354
-def digits_model(seed:int=0, # seeds the initial weights
-                ) -> nn.Module: # a small CNN from (N, 1, 8, 8) images to (N, 10) logits
-    "A small convolutional classifier for 8×8 digits, ending with logits (no softmax)."
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
-                         nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
-                         nn.Flatten(), nn.Linear(32 * 4 * 4, 10))
-
-def _accuracy(model, xs, ys):
-    "The fraction of `xs` that `model` classifies as `ys`, in evaluation mode."
-    return accuracy(get_preds(model, xs, act=identity), ys).item()
-
-class _threads:
-    "Run a block with `n` CPU threads, then restore the previous number (tiny models train fastest, and steadiest on a busy machine, on one)."
-    def __init__(self, n:int): self.n = n
-    def __enter__(self): self.old = torch.get_num_threads(); torch.set_num_threads(self.n)
-    def __exit__(self, *exc): torch.set_num_threads(self.old)
-
-def train_digits_model(x_train, y_train, x_valid, y_valid, # from `load_digits_data`
-                       epochs:int=8, # passes over the training set
-                       lr:float=3e-3, # Adam's learning rate
-                       batch_size:int=64, # images per step
-                       seed:int=0, # seeds the weights and the order of the batches
-                       augment=None, # a function applied to each training batch of images (e.g. random shifts)
-                       progress:bool=True, # show a progress bar and print each epoch's loss and accuracy
-                       threads:int=1, # CPU threads for torch while training (more only slow a model this small down)
-                      ) -> nn.Module: # the trained model, in evaluation mode
-    "Train `digits_model` with cross-entropy and Adam; report the training loss and validation accuracy after each epoch."
-    with _threads(threads): return _train(x_train, y_train, x_valid, y_valid, epochs, lr, batch_size, seed, augment, progress)
-
-def _train(x_train, y_train, x_valid, y_valid, epochs, lr, batch_size, seed, augment, progress):
-    "The training loop of `train_digits_model`."
-    from fastprogress.fastprogress import master_bar, progress_bar
-    model = digits_model(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    g = torch.Generator().manual_seed(seed)
-    epochs_bar = master_bar(range(epochs)) if progress else range(epochs)
-    for epoch in epochs_bar:
-        model.train()
-        batches = torch.randperm(len(x_train), generator=g).split(batch_size)
-        total = 0.
-        for idx in (progress_bar(batches, parent=epochs_bar) if progress else batches):
-            xb = x_train[idx] if augment is None else augment(x_train[idx])
-            loss = F.cross_entropy(model(xb), y_train[idx])
-            opt.zero_grad(); loss.backward(); opt.step()
-            total += loss.item() * len(idx)
-        if progress: epochs_bar.write(f"epoch {epoch + 1}: training loss {total / len(x_train):.4f}, validation accuracy {_accuracy(model, x_valid, y_valid):.4f}")
-    return model.eval()
+__all__ = ['confusion_counts', 'top2_margin', 'top_loss_title', 'ClassificationInterpretation']
 
 # %% ../nbs/06_interpretation.ipynb #87c4b966
 _CHUNK = 2**16
 
-def _none_reduction(loss_func):
-    "`loss_func` made to return one loss per value (`reduction='none'`), whatever form it comes in."
-    if isinstance(loss_func, nn.Module):
-        f = copy.copy(loss_func); f.reduction = 'none'; return f
-    if isinstance(_unwrap(loss_func), type): return loss_func(reduction='none')  # a loss class, or a partial of one: build it
-    return functools.partial(loss_func, reduction='none')
-
-def _confusion_counts(actual, pred, n_classes:int) -> torch.Tensor:
+def confusion_counts(actual:torch.Tensor, # actual class indices, shape (N,)
+                     pred:torch.Tensor, # predicted class indices, shape (N,)
+                     n_classes:int, # C
+                    ) -> torch.Tensor: # (C, C) counts: rows the actual class, columns the predicted
     "The (n_classes, n_classes) counts of items per (actual, predicted) pair, in one `bincount`."
     return torch.bincount(actual * n_classes + pred, minlength=n_classes * n_classes).view(n_classes, n_classes)
 
-def _top2_margin(probs:torch.Tensor) -> torch.Tensor:
-    "Each row's largest probability minus its second largest."
+def top2_margin(probs:torch.Tensor, # probabilities, shape (N, C) with C >= 2
+               ) -> torch.Tensor: # shape (N,)
+    "Each row's largest probability minus its second largest: 0 for a tie, near 1 for a sure prediction."
     top2 = probs.topk(2, dim=1).values
     return top2[:, 0] - top2[:, 1]
 
-def _per_item_losses(loss_func, outputs:torch.Tensor, targets:torch.Tensor, multi_label:bool) -> torch.Tensor:
-    "One loss per item, chunk by chunk so that the loss's temporaries stay small; multi-label losses are averaged over the labels."
-    f = _none_reduction(loss_func)
-    parts = []
+def _per_item_losses(info:LossInfo, outputs:torch.Tensor, targets:torch.Tensor) -> torch.Tensor:
+    "One loss per item, chunk by chunk so that the loss's temporaries stay small; multi-label: the mean over labels."
+    f, parts = info.unreduced(), []
     for out, targ in zip(outputs.split(_CHUNK), targets.split(_CHUNK)):
         loss = torch.as_tensor(f(out, targ))
-        parts.append(loss.mean(1) if multi_label else loss)
+        parts.append(loss.mean(1) if info.multi_label else loss)
     return torch.cat(parts)
-
-def _check_k(k, n:int, name:str='k') -> int:
-    "`k` as a count of items between 1 and `n` (None means all `n`)."
-    if k is None: return n
-    if isinstance(k, bool) or not isinstance(k, int): raise TypeError(f"`{name}` must be an int; got {type(k).__name__}")
-    if not 1 <= k <= n: raise ValueError(f"`{name}`={k} is out of range: expected 1 <= {name} <= {n}, the number of items")
-    return k
 
 # %% ../nbs/06_interpretation.ipynb #d0c2c154
 def top_loss_title(pred, # the predicted class's name
@@ -157,28 +79,19 @@ class ClassificationInterpretation:
                    thresh:float=0.5, # multi-label: the probability above which a label is predicted
                   ):
         "Interpret outputs that were already computed; `loss_func` gives the activation, the losses and the decoding."
-        loss_func = cross_entropy if loss_func is None else loss_func
-        try: default_act, kind = loss_info(loss_func)
-        except ValueError:
-            if act is None: raise
-            raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows: ClassificationInterpretation computes each item's loss with it "
-                             "(reduction='none'), so it needs one of PyTorch's or lessonkit's classification losses, even when `act` is given") from None
-        if kind == 'regression': raise ValueError(f"`loss_func`={loss_func!r} trains a regression; ClassificationInterpretation needs a classification loss")
-        multi_label = kind == 'multi-label'
-        out, _ = as_tensor(outputs, 'outputs')
-        out = out.detach()
-        if out.ndim != 2 or out.shape[0] == 0:
-            extra = " For a yes/no problem with one logit per item, train with `BCEWithLogitsLoss` and pass outputs of shape (N, 1)" if out.ndim == 1 else ""
-            raise ValueError(f"`outputs` has shape {tuple(out.shape)}; expected (N, C) with N >= 1 items and one column per class.{extra}")
-        check_finite(out, 'outputs', allow_neg_inf=True)
-        targ = _binary_target(targets, out, 'outputs') if multi_label else _class_indices(targets, out, 'outputs')
-        n, c = out.shape
-        if classes is not None and len(classes) != c: raise ValueError(f"`classes` has {len(classes)} names; expected {c}, one per column of `outputs`")
-        if items is not None and len(items) != n: raise ValueError(f"`items` has {len(items)} entries; expected {n}, one per row of `outputs`")
-        probs = torch.as_tensor((act or default_act)(out))
-        losses = _per_item_losses(loss_func, out, targ, multi_label)
-        preds = decode(probs, multi_label=multi_label, thresh=thresh)
-        return cls(probs, targ, losses, preds, multi_label, classes=list(classes) if classes is not None else None, items=items, thresh=thresh)
+        # what the loss implies: activation, single- or multi-label, per-item losses
+        info = _classification_loss(cross_entropy if loss_func is None else loss_func)
+        # check the inputs, naming the argument that is wrong
+        out = _checked_outputs(outputs)
+        targ = binary_target(targets, out, 'outputs') if info.multi_label else class_indices(targets, out, 'outputs')
+        classes = None if classes is None else _checked_classes(classes, out.shape[1])
+        if items is not None and len(items) != len(out):
+            raise ValueError(f"`items` has {len(items)} entries; expected {len(out)}, one per row of `outputs`")
+        # compute once: probabilities, losses, predictions
+        probs = torch.as_tensor((act or info.activation)(out))
+        losses = _per_item_losses(info, out, targ)
+        preds = decode(probs, multi_label=info.multi_label, thresh=thresh)
+        return cls(probs, targ, losses, preds, info.multi_label, classes=classes, items=items, thresh=thresh)
 
     @classmethod
     def from_model(cls,
@@ -194,185 +107,193 @@ class ClassificationInterpretation:
                   ):
         "Run `model` on `xs` (evaluation mode, no gradients, in batches) and interpret its outputs against `ys`."
         outputs = get_preds(model, xs, act=identity, batch_size=batch_size)
-        return cls.from_preds(outputs, ys, loss_func, act=act, classes=classes, items=xs if items is None else items, thresh=thresh)
-
+        items = xs if items is None else items
+        return cls.from_preds(outputs, ys, loss_func, act=act, classes=classes, items=items, thresh=thresh)
 
     def __len__(self): return len(self.losses)
-    def __repr__(self): return f"{type(self).__name__}({len(self)} items, {self.probs.shape[1]} {'labels' if self.multi_label else 'classes'})"
+    def __repr__(self):
+        return f"{type(self).__name__}({len(self)} items, {self.probs.shape[1]} {'labels' if self.multi_label else 'classes'})"
+
     def name(self, c, # a class index
-            ) -> str: "The name of class `c`."; return self.classes[int(c)] if self.classes is not None else str(int(c))
+            ) -> str:
+        "The name of class `c`."
+        return self.classes[int(c)] if self.classes is not None else str(int(c))
 
     def _single_label_only(self, what:str):
-        if self.multi_label: raise ValueError(f"`{what}` is for single-label problems (one class per item); this interpretation is multi-label. Use `top_losses` and `most_uncertain`")
-
-    def top_losses(self, k:int|None=None, # how many items (default: all)
-                  ) -> tuple: # (losses, indices), largest loss first
-        "The `k` items with the largest loss."
-        return self.losses.topk(_check_k(k, len(self)))
-
-    def title(self, i:int, # the item's index
-             ) -> str:
-        "The plot title of item `i` (single-label): predicted and actual class with their probabilities, and the loss."
-        p, a = int(self.preds[i]), int(self.targets[i])
-        return top_loss_title(self.name(p), self.name(a), self.losses[i], self.probs[i, p], self.probs[i, a])
-
-    def top_losses_table(self, k:int=9, # how many items
-                        ) -> str:
-        "A table of the `k` items with the largest loss (for multi-label problems, where a title cannot hold it all)."
-        _, idxs = self.top_losses(k)
-        rows = [f"{'item':>6}  {'loss':>7}  targets -> predicted  (probability of each)"]
-        for i in idxs.tolist():
-            t = self.targets[i] > 0.5 if self.multi_label else F.one_hot(self.targets[i], self.probs.shape[1]).bool()
-            p = self.preds[i] if self.multi_label else F.one_hot(self.preds[i], self.probs.shape[1]).bool()
-            shown = (t | p).nonzero().flatten().tolist()
-            names = lambda m: ' '.join(self.name(c) for c in m.nonzero().flatten().tolist()) or '-'
-            rows.append(f"{i:>6}  {self.losses[i].item():>7.4f}  {names(t)} -> {names(p)}  (" + ', '.join(f"{self.name(c)}: {fmt_prob(self.probs[i, c])}" for c in shown) + ")")
-        return '\n'.join(rows)
-
-    def plot_top_losses(self, k:int=9, # how many items
-                        ncols:int=3, # images per row
-                        figsize:tuple|None=None, # the figure's size (default: 2.2 inches per image)
-                       ):
-        "Show the `k` items with the largest loss, each titled 'predicted (probability) / actual (probability)' and its loss; multi-label: print a table."
-        if self.multi_label: print(self.top_losses_table(k)); return
-        if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1: raise ValueError(f"`ncols` must be a positive int; got {ncols!r}")
-        if self.items is None: raise ValueError("`items` is None: pass `items=` (the images) to `from_preds` to plot them; `top_losses_table` works without")
-        import matplotlib.pyplot as plt
-        _, idxs = self.top_losses(k)
-        nrows = -(-len(idxs) // ncols)
-        fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.2 * ncols, 2.4 * nrows), squeeze=False)
-        for ax in axs.flat: ax.axis('off')
-        for ax, i in zip(axs.flat, idxs.tolist()):
-            img = torch.as_tensor(self.items[i]).detach().cpu()
-            if img.ndim == 3 and img.shape[0] in (1, 3): img = img.permute(1, 2, 0).squeeze(-1)  # channels last, or none
-            ax.imshow(img.numpy(), cmap='gray_r')
-            ax.set_title(self.title(i), fontsize=9)
-        fig.suptitle('predicted (probability) / actual (probability), loss', fontsize=10)
-        fig.tight_layout()
-
-    def most_uncertain(self, k:int=9, # how many items
-                      ) -> tuple: # (margins, indices), smallest margin first
-        "The `k` items nearest a tie. Single-label: the top-two margin, largest probability minus the second largest. Multi-label: the distance of the label nearest `thresh`."
-        k = _check_k(k, len(self))
-        if self.multi_label: margin = (self.probs - self.thresh).abs().amin(1)
-        else:
-            if self.probs.shape[1] < 2: raise ValueError("`most_uncertain` needs at least 2 classes to compare")
-            margin = _top2_margin(self.probs)
-        return margin.topk(k, largest=False)
-
-    def most_confident(self, k:int=9, # how many items (fewer if fewer qualify)
-                       correct:bool|None=True, # True: right predictions only; False: mistakes only; None: all
-                       cls=None, # only items predicted as this class (its index or name)
-                      ) -> tuple: # (probabilities of the predicted class, indices), largest first
-        "The `k` items whose predicted class got the largest probability, among right predictions, mistakes, or all."
-        self._single_label_only('most_confident')
-        k = _check_k(k, len(self))
-        keep = torch.ones_like(self.preds, dtype=torch.bool) if correct is None else (self.preds == self.targets) == bool(correct)
-        if cls is not None: keep &= self.preds == self._class_index(cls)
-        idx = keep.nonzero().flatten()
-        conf = self.probs[idx, self.preds[idx]]
-        top = conf.topk(min(k, len(idx)))
-        return top.values, idx[top.indices]
+        if self.multi_label: raise ValueError(f"`{what}` is for single-label problems (one class per item); this "
+                                              "interpretation is multi-label. Use `top_losses` and `most_uncertain`")
 
     def _class_index(self, cls) -> int:
         "The index of class `cls`, given as an index or a name."
         c = self.probs.shape[1]
         if isinstance(cls, str):
-            if self.classes is None or cls not in self.classes: raise ValueError(f"`cls`={cls!r} is not a class name; the classes are {self.classes or list(range(c))}")
+            if self.classes is None or cls not in self.classes:
+                raise ValueError(f"`cls`={cls!r} is not a class name; the classes are {self.classes or list(range(c))}")
             return self.classes.index(cls)
-        if not 0 <= int(cls) < c: raise ValueError(f"`cls`={cls} is out of range; expected 0 <= cls < {c}")
-        return int(cls)
+        return check_int(cls, 'cls', 0, c - 1, ', a class index')
 
-    def confusion_matrix(self) -> torch.Tensor: # (C, C) counts: rows the actual class, columns the predicted
-        "How many items of each actual class (row) were predicted as each class (column)."
-        self._single_label_only('confusion_matrix')
-        return _confusion_counts(self.targets, self.preds, self.probs.shape[1])
+# %% ../nbs/06_interpretation.ipynb #b4d5e6f7
+def _classification_loss(loss_func) -> LossInfo:
+    "`loss_info(loss_func)`, refusing a regression and a loss lessonkit does not know (it computes the per-item losses)."
+    try: info = loss_info(loss_func)
+    except ValueError:
+        raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows: ClassificationInterpretation computes "
+                         "each item's loss with it (reduction='none'), so it needs one of PyTorch's or lessonkit's "
+                         "classification losses, even when `act` is given") from None
+    if info.kind == 'regression':
+        raise ValueError(f"`loss_func`={loss_func!r} trains a regression; ClassificationInterpretation needs a classification loss")
+    return info
 
-    def most_confused(self, min_val:int=1, # the smallest count to list
-                     ) -> list: # (actual, predicted, count) tuples, largest count first
-        "The off-diagonal cells of the confusion matrix with at least `min_val` items: which class was taken for which, how often."
-        if isinstance(min_val, bool) or not isinstance(min_val, int) or min_val < 1: raise ValueError(f"`min_val` must be an int >= 1; got {min_val!r}")
-        cm = self.confusion_matrix().fill_diagonal_(0)
-        cells = (cm >= min_val).nonzero()
-        counts = cm[cells[:, 0], cells[:, 1]]
-        order = counts.argsort(descending=True, stable=True)
-        return [(self.name(a), self.name(p), int(n)) for (a, p), n in zip(cells[order].tolist(), counts[order].tolist())]
+def _checked_outputs(outputs) -> torch.Tensor:
+    "`outputs` as an (N, C) tensor, N >= 1, finite or -inf (a masked class)."
+    out = as_tensor(outputs, 'outputs')[0].detach()
+    if out.ndim != 2 or out.shape[0] == 0:
+        extra = (" For a yes/no problem with one logit per item, train with `BCEWithLogitsLoss` and pass outputs of "
+                 "shape (N, 1)") if out.ndim == 1 else ""
+        raise ValueError(f"`outputs` has shape {tuple(out.shape)}; expected (N, C) with N >= 1 items and one column "
+                         f"per class.{extra}")
+    check_finite(out, 'outputs', allow_neg_inf=True)
+    return out
 
-    def plot_confusion_matrix(self, normalize:bool=False, # show each row as fractions of the actual class
-                              figsize:tuple=(5, 5), # the figure's size
-                             ):
-        "Plot the confusion matrix, actual classes down the side and predicted classes along the bottom."
-        import matplotlib.pyplot as plt
-        cm = self.confusion_matrix().double()
-        if normalize: cm = cm / cm.sum(1, keepdim=True).clamp(min=1)
-        c = len(cm)
-        fig, ax = plt.subplots(figsize=figsize)
-        ax.imshow(cm.numpy(), cmap='Blues')
-        names = [self.name(i) for i in range(c)]
-        ax.set_xticks(range(c), names); ax.set_yticks(range(c), names)
-        ax.set_xlabel('predicted'); ax.set_ylabel('actual')
-        if c <= 20:
-            for a in range(c):
-                for p in range(c):
-                    v = cm[a, p].item()
-                    if v: ax.text(p, a, fmt_prob(v, 2) if normalize else f"{int(v)}", ha='center', va='center', fontsize=8, color='white' if v > cm.max() / 2 else 'black')
-        ax.set_title('confusion matrix' + (' (fraction of each actual class)' if normalize else ''))
+def _checked_classes(classes, n_classes:int) -> list:
+    "`classes` as a list of `n_classes` distinct names."
+    names = check_names(classes, 'classes')
+    if len(names) != n_classes:
+        raise ValueError(f"`classes` has {len(names)} names; expected {n_classes}, one per column of `outputs`")
+    return list(names)
 
-# %% ../nbs/06_interpretation.ipynb #8c767df1
-def scale_benchmark(n:int=1_000_000, # items
-                    n_classes:int=100, # classes
-                    seed:int=0, # seeds the random logits and targets
-                   ) -> dict: # seconds per step, and the process's peak resident memory in MB
-    "Time `ClassificationInterpretation` on random logits of shape (n, n_classes); report the peak memory (run it in a fresh process)."
-    import resource
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, n_classes, generator=g) * 3
-    targets = torch.randint(0, n_classes, (n,), generator=g)
-    times, start = {}, time.perf_counter()
-    def lap(name):
-        nonlocal start
-        now = time.perf_counter(); times[name] = round(now - start, 4); start = now
-    interp = ClassificationInterpretation.from_preds(logits, targets); lap('from_preds')
-    interp.top_losses(9); lap('top_losses')
-    interp.most_uncertain(9); lap('most_uncertain')
-    interp.most_confident(9, correct=False); lap('most_confident')
-    interp.confusion_matrix(); lap('confusion_matrix')
-    interp.most_confused(); lap('most_confused')
-    times['peak_rss_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    times['inputs_mb'] = round((logits.nbytes + targets.nbytes) / 2**20, 1)
-    return times
+# %% ../nbs/06_interpretation.ipynb #c8d9e0f1
+@patch
+def top_losses(self:ClassificationInterpretation,
+               k:int|None=None, # how many items (default: all)
+              ) -> tuple: # (losses, indices), largest loss first
+    "The `k` items with the largest loss."
+    return self.losses.topk(len(self) if k is None else check_int(k, 'k', 1, len(self), ', the number of items'))
 
-# %% ../nbs/06_interpretation.ipynb #ed7321d5
-def _confusion_cases():
-    "Hidden cases for `check_confusion_matrix`: small, asymmetric, repeated pairs, missing classes, a large random set."
-    g = torch.Generator().manual_seed(6)
-    return [
-        Case('five items, 3 classes', (torch.tensor([0, 1, 2, 2, 1]), torch.tensor([0, 2, 2, 1, 1]), 3), "cell [a, p] counts the items of actual class a predicted as p"),
-        Case('all mistakes one way', (torch.tensor([0, 0, 0]), torch.tensor([1, 1, 2]), 3), "rows are the actual classes and columns the predicted ones: check that they are not swapped"),
-        Case('the same pair many times', (torch.tensor([3, 3, 3, 3, 1]), torch.tensor([2, 2, 2, 2, 1]), 4), "count every item: `cm[actual, pred] += 1` counts a repeated pair only once; use `torch.bincount(actual * n_classes + pred, minlength=...)` or `index_put_(..., accumulate=True)`"),
-        Case('classes that never occur', (torch.tensor([0, 1, 0]), torch.tensor([1, 1, 0]), 5), "the matrix is n_classes x n_classes even when the last classes never occur: pass `minlength`"),
-        Case('1000 items, 10 classes', (torch.randint(0, 10, (1000,), generator=g), torch.randint(0, 10, (1000,), generator=g), 10), "every item lands in exactly one cell: the cells must sum to the number of items"),
-    ]
+@patch
+def title(self:ClassificationInterpretation,
+          i:int, # the item's index
+         ) -> str:
+    "The plot title of item `i` (single-label): predicted and actual class with their probabilities, and the loss."
+    p, a = int(self.preds[i]), int(self.targets[i])
+    return top_loss_title(self.name(p), self.name(a), self.losses[i], self.probs[i, p], self.probs[i, a])
 
-def check_confusion_matrix(fn, # your function: (actual, pred, n_classes) -> an (n_classes, n_classes) tensor of counts
-                           quiet:bool=False, # don't print the report
-                          ) -> ExerciseReport:
-    "Check a student's confusion matrix (rows actual, columns predicted) on hidden cases."
-    return check_exercise(fn, _confusion_counts, _confusion_cases(), exercise='confusion_matrix', quiet=quiet)
+# %% ../nbs/06_interpretation.ipynb #e6f7a8b9
+@patch
+def top_losses_table(self:ClassificationInterpretation,
+                     k:int=9, # how many items
+                    ) -> str:
+    "A table of the `k` items with the largest loss: targets, predictions and the probability of each label shown."
+    _, idxs = self.top_losses(k)
+    rows = [f"{'item':>6}  {'loss':>7}  targets -> predicted  (probability of each)"]
+    for i in idxs.tolist():
+        t, p = self._as_labels(self.targets[i]), self._as_labels(self.preds[i])
+        names = lambda m: ' '.join(self.name(c) for c in m.nonzero().flatten().tolist()) or '-'
+        probs = ', '.join(f"{self.name(c)}: {fmt_prob(self.probs[i, c])}" for c in (t | p).nonzero().flatten().tolist())
+        rows.append(f"{i:>6}  {self.losses[i].item():>7.4f}  {names(t)} -> {names(p)}  ({probs})")
+    return '\n'.join(rows)
 
-def _margin_cases():
-    "Hidden cases for `check_margin`: random rows, a tie, two classes, many classes, a sure prediction."
-    g = torch.Generator().manual_seed(7)
-    return [
-        Case('4 items, 5 classes', (torch.softmax(torch.randn(4, 5, generator=g) * 2, 1),), "the largest probability of each row minus the second largest: `probs.topk(2, dim=1)`"),
-        Case('a tie for first place', (torch.tensor([[0.4, 0.2, 0.4], [0.1, 0.45, 0.45]]),), "two equal largest probabilities are a margin of 0: take the two largest values, even when they are equal"),
-        Case('two classes', (torch.tensor([[0.7, 0.3], [0.05, 0.95]]),), "with two classes the margin is |p0 - p1|; make sure the larger comes first"),
-        Case('100 classes', (torch.softmax(torch.randn(3, 100, generator=g) * 3, 1),), "work along dim 1 (the classes), one margin per row"),
-        Case('a sure prediction', (torch.tensor([[0., 1., 0., 0.]]),), "a probability of 1 against 0s is a margin of 1"),
-    ]
+@patch
+def _as_labels(self:ClassificationInterpretation, x) -> torch.Tensor:
+    "An item's target or prediction as a boolean per class (a class index becomes a one-hot row)."
+    return x > 0.5 if self.multi_label else F.one_hot(x, self.probs.shape[1]).bool()
 
-def check_margin(fn, # your function: probs (n, C) -> top-two margins (n,)
-                 quiet:bool=False, # don't print the report
-                ) -> ExerciseReport:
-    "Check a student's top-two margin on hidden cases."
-    return check_exercise(fn, _top2_margin, _margin_cases(), exercise='margin', quiet=quiet)
+@patch
+def plot_top_losses(self:ClassificationInterpretation,
+                    k:int=9, # how many items
+                    ncols:int=3, # images per row
+                    figsize:tuple|None=None, # the figure's size (default: 2.2 inches per image)
+                   ):
+    "Show the `k` items with the largest loss, titled 'predicted (p) / actual (p)' and the loss; multi-label: a table."
+    if self.multi_label: print(self.top_losses_table(k)); return
+    ncols = check_int(ncols, 'ncols', 1)
+    if self.items is None:
+        raise ValueError("`items` is None: pass `items=` (the images) to `from_preds` to plot them; "
+                         "`top_losses_table` works without")
+    import matplotlib.pyplot as plt
+    _, idxs = self.top_losses(k)
+    nrows = -(-len(idxs) // ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.2 * ncols, 2.4 * nrows), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for ax, i in zip(axs.flat, idxs.tolist()):
+        img = torch.as_tensor(self.items[i]).detach().cpu()
+        if img.ndim == 3 and img.shape[0] in (1, 3): img = img.permute(1, 2, 0).squeeze(-1)  # channels last, or none
+        ax.imshow(img.numpy(), cmap='gray_r')
+        ax.set_title(self.title(i), fontsize=9)
+    fig.suptitle('predicted (probability) / actual (probability), loss', fontsize=10)
+    fig.tight_layout()
+
+# %% ../nbs/06_interpretation.ipynb #f0a1b2c4
+@patch
+def most_uncertain(self:ClassificationInterpretation,
+                   k:int=9, # how many items
+                  ) -> tuple: # (margins, indices), smallest margin first
+    "The `k` items nearest a tie: the top-two margin (single-label), or the label nearest `thresh` (multi-label)."
+    k = check_int(k, 'k', 1, len(self), ', the number of items')
+    if self.multi_label: margin = (self.probs - self.thresh).abs().amin(1)
+    else:
+        if self.probs.shape[1] < 2: raise ValueError("`most_uncertain` needs at least 2 classes to compare")
+        margin = top2_margin(self.probs)
+    return margin.topk(k, largest=False)
+
+# %% ../nbs/06_interpretation.ipynb #a4b5c6d8
+@patch
+def most_confident(self:ClassificationInterpretation,
+                   k:int=9, # how many items (fewer if fewer qualify)
+                   correct:bool|None=True, # True: right predictions only; False: mistakes only; None: all
+                   cls=None, # only items predicted as this class (its index or name)
+                  ) -> tuple: # (probabilities of the predicted class, indices), largest first
+    "The `k` items whose predicted class got the largest probability, among right predictions, mistakes, or all."
+    self._single_label_only('most_confident')
+    k = check_int(k, 'k', 1)
+    keep = torch.ones_like(self.preds, dtype=torch.bool) if correct is None else (self.preds == self.targets) == bool(correct)
+    if cls is not None: keep &= self.preds == self._class_index(cls)
+    idx = keep.nonzero().flatten()
+    top = self.probs[idx, self.preds[idx]].topk(min(k, len(idx)))
+    return top.values, idx[top.indices]
+
+# %% ../nbs/06_interpretation.ipynb #b8c9d0e2
+@patch
+def confusion_matrix(self:ClassificationInterpretation) -> torch.Tensor: # (C, C) counts: rows actual, columns predicted
+    "How many items of each actual class (row) were predicted as each class (column)."
+    self._single_label_only('confusion_matrix')
+    return confusion_counts(self.targets, self.preds, self.probs.shape[1])
+
+@patch
+def plot_confusion_matrix(self:ClassificationInterpretation,
+                          normalize:bool=False, # show each row as fractions of the actual class
+                          figsize:tuple=(5, 5), # the figure's size
+                         ):
+    "Plot the confusion matrix, actual classes down the side and predicted classes along the bottom."
+    import matplotlib.pyplot as plt
+    cm = self.confusion_matrix().double()
+    if normalize: cm = cm / cm.sum(1, keepdim=True).clamp(min=1)
+    c, names = len(cm), [self.name(i) for i in range(len(cm))]
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.imshow(cm.numpy(), cmap='Blues')
+    ax.set_xticks(range(c), names); ax.set_yticks(range(c), names)
+    ax.set_xlabel('predicted'); ax.set_ylabel('actual')
+    cells = [(a, p, cm[a, p].item()) for a in range(c) for p in range(c)] if c <= 20 else []
+    for a, p, v in (cell for cell in cells if cell[2]):
+        ax.text(p, a, fmt_prob(v, 2) if normalize else f"{int(v)}", ha='center', va='center', fontsize=8,
+                color='white' if v > cm.max() / 2 else 'black')
+    ax.set_title('confusion matrix' + (' (fraction of each actual class)' if normalize else ''))
+
+# %% ../nbs/06_interpretation.ipynb #c2d3e4f6
+@patch
+def most_confused(self:ClassificationInterpretation,
+                  min_val:int=1, # the smallest count to list
+                 ) -> list: # (actual, predicted, count) tuples, largest count first
+    "The off-diagonal cells of the confusion matrix with at least `min_val` items: which class was taken for which."
+    min_val = check_int(min_val, 'min_val', 1)
+    cm = self.confusion_matrix().fill_diagonal_(0)
+    cells = (cm >= min_val).nonzero()
+    counts = cm[cells[:, 0], cells[:, 1]]
+    order = counts.argsort(descending=True, stable=True)
+    return [(self.name(a), self.name(p), int(n)) for (a, p), n in zip(cells[order].tolist(), counts[order].tolist())]
+
+# %% ../nbs/99_package.ipynb #6b7c8d9e
+__getattr__ = moved(__name__, {**dict.fromkeys(['DIGIT_CLASSES', 'load_digits_data', 'digits_model', 'train_digits_model'],
+                                               'lessonkit.digits'),
+                               'check_confusion_matrix': 'lessonkit.exercises', 'check_margin': 'lessonkit.exercises',
+                               'scale_benchmark': 'benchmarks/bench_interpret.py'})

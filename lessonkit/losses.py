@@ -4,62 +4,16 @@
 
 # %% ../nbs/02_nll.ipynb #2fc2cf35
 from __future__ import annotations
-import math, warnings
-import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import *
+from .checks import *
 
 # %% auto #0
-__all__ = ['nll_loss', 'check_pick', 'check_nll', 'cross_entropy', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'check_cross_entropy', 'check_ce_grad', 'check_bce_with_logits']
-
-# %% ../nbs/02_nll.ipynb #10c8cde2
-_REDUCTIONS = ('mean', 'sum', 'none')
-
-def _check_reduction(reduction):
-    "Raise a `ValueError` unless `reduction` is one of PyTorch's three."
-    if reduction not in _REDUCTIONS: raise ValueError(f"`reduction` must be 'mean', 'sum' or 'none'; got {reduction!r}")
-
-def _class_axis(scores:torch.Tensor, name:str) -> int:
-    "The class dimension of `scores`: 1, or 0 for a single example of shape (C,)."
-    return class_dim(scores, 1 if scores.ndim > 1 else 0, name)
-
-def _raw_target(target):
-    "`target` as a tensor, whatever kind it came as (NumPy, list, tensor)."
-    if isinstance(target, torch.Tensor): return target
-    if isinstance(target, np.ndarray):
-        if target.dtype.kind not in 'biuf': raise TypeError(f"`target` must hold numbers; got a NumPy array of dtype {target.dtype}")
-        return torch.from_numpy(np.ascontiguousarray(target))
-    try: return torch.as_tensor(target)
-    except (TypeError, ValueError, RuntimeError) as e: raise TypeError(f"`target` must be a tensor, array or list of numbers; got {type(target).__name__} ({e})") from None
-
-def _class_indices(target, # class indices: a tensor, NumPy array or list of integers
-                   scores:torch.Tensor, # the scores they index, classes on dim 1
-                   name:str, # the scores' argument name, for error messages
-                  ) -> torch.Tensor: # `target` as a long tensor
-    "Check that `target` holds one valid class index per example of `scores`."
-    t = _raw_target(target)
-    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
-        raise TypeError(f"`target` must hold class indices (integers); got dtype {t.dtype}. If the values are whole numbers, pass `target.long()`")
-    d = _class_axis(scores, name)
-    want = scores.shape[:d] + scores.shape[d+1:]
-    if t.shape != want:
-        raise ValueError(f"`target` has shape {tuple(t.shape)}; expected {tuple(want)}: one class index per example of `{name}` (shape {tuple(scores.shape)}, classes on dim {d})")
-    n_classes = scores.shape[d]
-    if t.numel():
-        lo, hi = torch.aminmax(t)
-        if lo < 0 or hi >= n_classes:
-            raise ValueError(f"`target` holds class index {(lo if lo < 0 else hi).item()}; expected indices from 0 to {n_classes - 1} (`{name}` has {n_classes} classes on dim {d})")
-    return t.long()
+__all__ = ['nll_loss', 'cross_entropy', 'binary_cross_entropy', 'binary_cross_entropy_with_logits']
 
 # %% ../nbs/02_nll.ipynb #0d37cdca
-def _refuse_non_log_probs(lo:float, hi:float):
-    "Explain why values from `lo` to `hi` cannot be log-probabilities (which are <= 0)."
-    if lo >= 0 and hi <= 1:
-        raise ValueError(f"`log_probs` holds values from {lo:.4g} to {hi:.4g}, all >= 0: these look like probabilities, but log-probabilities are <= 0. "
-                         "Pass `log_softmax(logits)` (or `cross_entropy(logits, target)`); taking `probs.log()` works but gives -inf where a probability underflows")
-    raise ValueError(f"`log_probs` holds positive values (up to {hi:.4g}), but log-probabilities are <= 0: these look like logits. "
-                     "Pass `log_softmax(logits)`, or use `cross_entropy(logits, target)`")
+_NOT_LOG_PROBS = ("Pass `log_softmax(logits)`, or give the logits to `cross_entropy(logits, target)`; "
+                  "`probs.log()` also works, but gives -inf where a probability underflows")
 
 def nll_loss(log_probs, # log-probabilities, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
              target, # class indices: shape (N,), (N, d1, ...) or ()
@@ -67,177 +21,58 @@ def nll_loss(log_probs, # log-probabilities, classes on dim 1: shape (N, C), (N,
             ): # the loss, the same kind (tensor or NumPy) as `log_probs`
     "Negative log-likelihood: minus the log-probability of each target class, then averaged (or summed)."
     lp, was_numpy = as_tensor(log_probs, 'log_probs')
-    _check_reduction(reduction)
-    _class_axis(lp, 'log_probs')
+    check_reduction(reduction)
+    class_axis(lp, 'log_probs')
     lo, hi = check_finite(lp, 'log_probs', allow_neg_inf=True)  # -inf is log(0): allowed
-    if hi > 4 * torch.finfo(lp.dtype).eps: _refuse_non_log_probs(lo, hi)
-    t = _class_indices(target, lp, 'log_probs')
+    refuse_non_log_probabilities(lo, hi, lp.dtype, 'log_probs', _NOT_LOG_PROBS)
+    t = class_indices(target, lp, 'log_probs')
     return like_input(F.nll_loss(lp, t, reduction=reduction), was_numpy)
 
-# %% ../nbs/02_nll.ipynb #ff0543b8
-def _nll_cases():
-    "Hidden cases for the NLL exercises: the lesson's batch, random batches, one example, extreme log-probabilities."
-    g = torch.Generator().manual_seed(2)
-    lesson = torch.log_softmax(torch.tensor([[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]]), -1)
-    rand = torch.log_softmax(torch.randn(6, 4, generator=g) * 3, -1)
-    return [
-        Case("the lesson's three pictures", (lesson, torch.tensor([0, 3, 4])), "pick `log_probs[range(n), target]`, negate it, and average"),
-        Case('a batch of 6 with repeated targets', (rand, torch.tensor([1, 1, 0, 3, 2, 1])), "row i needs column target[i]: index with `range(n)` and `target` together, not `[:, target]`"),
-        Case('one example', (rand[:1], torch.tensor([2])), "a batch of one example is still a batch: the result is that example's loss"),
-        Case('log-probabilities of -1e4', (torch.tensor([[0., -1e4, -1e4], [-1e4, 0., -1e4]]), torch.tensor([1, 1])), "work with the log-probabilities directly: exp(-1e4) underflows to 0, and its log is -inf"),
-        Case('a sure, right prediction', (torch.tensor([[0., -50.], [-50., 0.]]), torch.tensor([0, 1])), "a log-probability of 0 (probability 1) costs 0: the loss is minus the log-probability"),
-        Case('a class with probability 0 (log-probability -inf)', (torch.log_softmax(torch.tensor([[1., -math.inf, 2.], [0., 0., -math.inf]]), -1), torch.tensor([2, 0])),
-             "only the target's entry may enter the loss: -inf in another class must not matter (multiplying by a one-hot gives 0 * -inf = NaN); index instead"),
-    ]
-
-def check_pick(fn, # your function: (probs, target) -> the probability of each target class, shape (N,)
-               quiet:bool=False, # don't print the report
-              ) -> ExerciseReport:
-    "Check a student's indexing of each row's target-class probability on hidden cases."
-    cases = [Case(c.name, (c.args[0].exp(), c.args[1]), "row i needs column target[i]: index with `range(n)` and `target` together") for c in _nll_cases()]
-    return check_exercise(fn, lambda p, t: p[range(len(t)), t], cases, exercise='pick', quiet=quiet)
-
-def check_nll(fn, # your function: (log_probs, target, reduction='mean') -> the NLL
-              quiet:bool=False, # don't print the report
-             ) -> ExerciseReport:
-    "Check a student's NLL, with its three reductions, on hidden cases; print a hint for each failure."
-    cases = _nll_cases()
-    cases += [Case(f"{c.name}, reduction='sum'", c.args, "'sum' adds the per-example losses: no division by n", dict(reduction='sum')) for c in cases[:2]]
-    cases += [Case(f"{c.name}, reduction='none'", c.args, "'none' returns one loss per example, shape (n,)", dict(reduction='none')) for c in cases[:2]]
-    return check_exercise(fn, F.nll_loss, cases, exercise='nll', quiet=quiet)
-
 # %% ../nbs/03_cross_entropy.ipynb #2e410b7f
-def _check_logits(logits, name:str='logits'):
-    "Validate logits with classes on dim 1 (or 0): finite or -inf, some class unmasked per row; warn if they look like probabilities."
-    x, was_numpy = as_tensor(logits, name)
-    d = _class_axis(x, name)
-    lo, hi = check_finite(x, name, allow_neg_inf=True)
-    if lo == -math.inf and bool(torch.isneginf(x.detach()).all(dim=d).any()):
-        raise ValueError(f"`{name}` has an example whose every class is -inf (masked); expected at least one finite logit per example")
-    if 0 <= lo and hi <= 1 and x.shape[d] > 1 and bool(torch.allclose(x.detach().sum(d, dtype=torch.float32), torch.ones(()), atol=1e-3)):
-        warnings.warn(f"`{name}` looks like probabilities (every value in [0, 1], summing to 1 over dim {d}); cross_entropy expects logits and applies log_softmax itself. "
-                      "Pass the model's raw outputs (or use `nll_loss(probs.log(), target)`)", stacklevel=3)
-    return x, was_numpy
+_PROBS_TO_CE = ("cross_entropy expects logits and applies log_softmax itself. "
+                "Pass the model's raw outputs (or use `nll_loss(probs.log(), target)`)")
 
-def _class_probabilities(target:torch.Tensor, logits:torch.Tensor):
-    "Validate a float `target` as class probabilities for `logits`: same shape, values in [0, 1], rows summing to 1."
-    if target.shape != logits.shape:
-        raise ValueError(f"`target` holds floats, which are read as class probabilities and need the shape of `logits` {tuple(logits.shape)}; got {tuple(target.shape)}. "
-                         "For class indices pass integers (`target.long()`)")
-    lo, hi = check_finite(target, 'target')
-    if lo < 0 or hi > 1: raise ValueError(f"`target` (class probabilities) holds values from {lo:.4g} to {hi:.4g}; expected values in [0, 1]")
-    d = _class_axis(logits, 'logits')
-    off = (target.detach().sum(d, dtype=torch.float32) - 1).abs()
-    if off.numel() and off.max() > (1e-3 if target.dtype in (torch.float32, torch.float64) else 2e-2):
-        raise ValueError(f"`target` (class probabilities) has a row summing to {1 + off.max().item():.4g} or {1 - off.max().item():.4g} over dim {d}; expected rows summing to 1")
-    return target.to(logits.dtype)
-
-# %% ../nbs/03_cross_entropy.ipynb #ce124b55
 def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
-                  target, # class indices (integers, shape (N, d1, ...)) or class probabilities (floats, the shape of `logits`)
+                  target, # class indices (integers, shape (N, d1, ...)) or class probabilities (the shape of `logits`)
                   reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per example)
                   label_smoothing:float=0.0, # mix each target with the uniform distribution: (1 - eps) * target + eps / C
                  ): # the loss, the same kind (tensor or NumPy) as `logits`
-    "Cross-entropy of `target` against `softmax(logits)`: `log_softmax` then NLL, computed from logits so that it stays finite."
-    x, was_numpy = _check_logits(logits)
-    _check_reduction(reduction)
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing <= 1:
-        raise ValueError(f"`label_smoothing` must be a number in [0, 1]; got {label_smoothing!r}")
-    t = _raw_target(target)
-    t = _class_probabilities(t, x) if t.is_floating_point() else _class_indices(t, x, 'logits')
-    return like_input(F.cross_entropy(x, t, reduction=reduction, label_smoothing=float(label_smoothing)), was_numpy)
+    "Cross-entropy of `target` against `softmax(logits)`: `log_softmax` then NLL, computed from logits so it stays finite."
+    x, _, was_numpy = check_logits(logits, why=_PROBS_TO_CE)
+    check_reduction(reduction)
+    eps = check_number(label_smoothing, 'label_smoothing', 0, 1)
+    t = raw_target(target)
+    t = class_probabilities(t, x) if t.is_floating_point() else class_indices(t, x, 'logits')
+    return like_input(F.cross_entropy(x, t, reduction=reduction, label_smoothing=eps), was_numpy)
 
 # %% ../nbs/03_cross_entropy.ipynb #d9ab590f
-def _binary_target(target, scores:torch.Tensor, name:str):
-    "Validate `target` for a binary loss on `scores`: the same shape, values in [0, 1]; return it in `scores`' dtype."
-    t = _raw_target(target)
-    if t.is_complex(): raise TypeError(f"`target` must hold real numbers; got dtype {t.dtype}")
-    if t.shape != scores.shape:
-        raise ValueError(f"`target` has shape {tuple(t.shape)}; expected {tuple(scores.shape)}, the shape of `{name}` (one 0-or-1 answer per value)")
-    t = t.to(scores.dtype)
-    lo, hi = check_finite(t, 'target')
-    if lo < 0 or hi > 1: raise ValueError(f"`target` holds values from {lo:.4g} to {hi:.4g}; expected values in [0, 1] (1 = yes, 0 = no)")
-    return t
-
 def binary_cross_entropy(probs, # probabilities of 'yes', each in [0, 1]: any shape
                          target, # 1 for yes, 0 for no (or a probability), the shape of `probs`
                          reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
                         ): # the loss, the same kind (tensor or NumPy) as `probs`
     "`-(y log p + (1 - y) log(1 - p))` for each value, averaged or summed. Logs are clamped at -100, as in PyTorch."
     p, was_numpy = as_tensor(probs, 'probs')
-    _check_reduction(reduction)
+    check_reduction(reduction)
     lo, hi = check_finite(p, 'probs')
-    if lo < 0 or hi > 1:
-        raise ValueError(f"`probs` holds values from {lo:.4g} to {hi:.4g}, outside [0, 1], so they are not probabilities: they look like logits. "
-                         "Use `binary_cross_entropy_with_logits(logits, target)`, which is also stable for large logits")
-    return like_input(F.binary_cross_entropy(p, _binary_target(target, p, 'probs'), reduction=reduction), was_numpy)
+    refuse_non_probabilities(lo, hi, 'probs', "Use `binary_cross_entropy_with_logits(logits, target)`, "
+                                              "which is also stable for large logits")
+    return like_input(F.binary_cross_entropy(p, binary_target(target, p, 'probs'), reduction=reduction), was_numpy)
+
+_PROBS_TO_BCE = ("the sigmoid applied here squashes probabilities into [0.5, 0.73]. "
+                 "Pass the model's raw outputs, or use `binary_cross_entropy(probs, target)`")
 
 def binary_cross_entropy_with_logits(logits, # one logit per yes-or-no question: any shape
                                      target, # 1 for yes, 0 for no (or a probability), the shape of `logits`
                                      reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
                                     ): # the loss, the same kind (tensor or NumPy) as `logits`
-    "Binary cross-entropy of `target` against `sigmoid(logits)`, computed as `y softplus(-z) + (1 - y) softplus(z)`: finite for any finite logit."
+    "Binary cross-entropy of `target` against `sigmoid(logits)`, as `y softplus(-z) + (1 - y) softplus(z)`: always finite."
     z, was_numpy = as_tensor(logits, 'logits')
-    _check_reduction(reduction)
+    check_reduction(reduction)
     lo, hi = check_finite(z, 'logits')
-    if 0 <= lo and hi <= 1 and z.numel() > 1:
-        warnings.warn(f"`logits` are all in [0, 1] (from {lo:.4g} to {hi:.4g}): they look like probabilities, and the sigmoid applied here would squash them into [0.5, 0.73]. "
-                      "Pass the model's raw outputs, or use `binary_cross_entropy(probs, target)`", stacklevel=2)
-    return like_input(F.binary_cross_entropy_with_logits(z, _binary_target(target, z, 'logits'), reduction=reduction), was_numpy)
+    warn_if_probabilities(z, lo, hi, 'logits', _PROBS_TO_BCE)
+    y = binary_target(target, z, 'logits')
+    return like_input(F.binary_cross_entropy_with_logits(z, y, reduction=reduction), was_numpy)
 
-# %% ../nbs/03_cross_entropy.ipynb #a92cd7a9
-def _ce_cases():
-    "Hidden cases for the cross-entropy exercises: ordinary, batched, extreme logits, one example."
-    g = torch.Generator().manual_seed(3)
-    return [
-        Case('the five-class batch of the NLL lesson', (torch.tensor([[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]]), torch.tensor([0, 3, 4])),
-             "log-softmax each row (x - logsumexp(x)), pick the target's entry, negate, average"),
-        Case('a batch of 8, 6 classes', (torch.randn(8, 6, generator=g) * 2, torch.randint(0, 6, (8,), generator=g)),
-             "row i needs column target[i]; average over the rows"),
-        Case('logits near 100', (torch.tensor([[100., 90., 80.], [80., 100., 90.]]), torch.tensor([0, 2])),
-             "exp(100) overflows float32: use logsumexp (or subtract each row's maximum) rather than exp then log"),
-        Case('logits of ±1e4, a confident mistake', (torch.tensor([[1e4, -1e4, 0.], [0., 1e4, -1e4]]), torch.tensor([1, 2])),
-             "log(softmax(x)) underflows to -inf here; compute log-probabilities as x - logsumexp(x)"),
-        Case('rows of very different sizes', (torch.tensor([[1e4, 0., -1e4], [1., 0., 2.]]), torch.tensor([0, 1])),
-             "subtract each row's own maximum, not the largest logit of the whole batch: shifted by 1e4, the second row's exponentials all underflow to 0"),
-        Case('one example', (torch.tensor([[0.5, -0.5, 2.]]), torch.tensor([0])),
-             "a batch of one example is still a batch"),
-    ]
-
-def check_cross_entropy(fn, # your function: (logits of shape (N, C), class indices of shape (N,)) -> the mean loss
-                        quiet:bool=False, # don't print the report
-                       ) -> ExerciseReport:
-    "Check a student's mean cross-entropy from logits on hidden cases, extreme logits included."
-    return check_exercise(fn, F.cross_entropy, _ce_cases(), exercise='cross_entropy', quiet=quiet)
-
-def _ce_grad(logits, target):
-    "The gradient of the mean cross-entropy with respect to `logits`, by autograd."
-    x = logits.detach().clone().requires_grad_()
-    F.cross_entropy(x, target).backward()
-    return x.grad
-
-def check_ce_grad(fn, # your function: (logits (N, C), targets (N,)) -> d(mean cross-entropy)/d(logits), shape (N, C)
-                  quiet:bool=False, # don't print the report
-                 ) -> ExerciseReport:
-    "Check a student's closed-form gradient of the mean cross-entropy against autograd on hidden cases."
-    cases = [Case(c.name, c.args, "softmax(logits) - one_hot(target), divided by the number of examples (the loss is a mean); compute softmax without overflow") for c in _ce_cases()]
-    return check_exercise(fn, _ce_grad, cases, exercise='ce_grad', quiet=quiet)
-
-def _bce_cases():
-    "Hidden cases for binary cross-entropy with logits: ordinary, multi-label, soft targets, logits of ±100 and ±1e4."
-    g = torch.Generator().manual_seed(4)
-    return [
-        Case('four logits', (torch.tensor([1.5, -0.5, 0.2, -2.]), torch.tensor([1., 0., 0., 1.])), "y * -log(sigmoid(z)) + (1 - y) * -log(1 - sigmoid(z)), averaged"),
-        Case('multi-label: 5 examples, 3 labels', (torch.randn(5, 3, generator=g) * 3, torch.randint(0, 2, (5, 3), generator=g).float()), "average over every label of every example"),
-        Case('soft targets', (torch.tensor([0.3, -1.2]), torch.tensor([0.25, 0.9])), "the target may be any number in [0, 1]: keep both terms, weighted by y and 1 - y"),
-        Case('logits of ±100', (torch.tensor([100., -100., 100., -100.]), torch.tensor([0., 1., 1., 0.])),
-             "sigmoid(100) rounds to 1, so log(1 - p) is -inf: use log(sigmoid(z)) = -softplus(-z) and log(1 - sigmoid(z)) = -softplus(z)"),
-        Case('logits of ±1e4', (torch.tensor([1e4, -1e4]), torch.tensor([0., 1.])),
-             "a confident mistake at 1e4 costs 1e4: clamping the log at -100 is not enough; use softplus"),
-    ]
-
-def check_bce_with_logits(fn, # your function: (logits, targets in [0, 1] of the same shape) -> the mean loss
-                          quiet:bool=False, # don't print the report
-                         ) -> ExerciseReport:
-    "Check a student's mean binary cross-entropy from logits on hidden cases, logits of ±100 and ±1e4 included."
-    return check_exercise(fn, F.binary_cross_entropy_with_logits, _bce_cases(), exercise='bce_with_logits', quiet=quiet)
+# %% ../nbs/99_package.ipynb #3e4f5a6b
+__getattr__ = moved(__name__, dict.fromkeys(['check_pick', 'check_nll', 'check_cross_entropy', 'check_ce_grad',
+                                             'check_bce_with_logits'], 'lessonkit.exercises'))

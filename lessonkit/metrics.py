@@ -4,100 +4,50 @@
 
 # %% ../nbs/04_accuracy_is_not_a_loss.ipynb #12822f8d
 from __future__ import annotations
-import warnings
 import torch
-from .core import *
-from .losses import _class_indices, _binary_target, _class_axis
+from .checks import *
 
 # %% auto #0
-__all__ = ['accuracy', 'error_rate', 'accuracy_multi', 'check_accuracy', 'check_accuracy_multi']
+__all__ = ['accuracy', 'error_rate', 'accuracy_multi']
 
 # %% ../nbs/04_accuracy_is_not_a_loss.ipynb #7766ece5
-def _guesses_and_target(preds, target):
-    "Validate `preds` (logits or probabilities, classes on dim 1) and `target` (class indices); return the argmax guesses, the targets and whether `preds` was NumPy."
+def _guesses(preds, target) -> tuple:
+    "(argmax guesses, class indices, whether `preds` was NumPy) for logits or probabilities with classes on dim 1."
     x, was_numpy = as_tensor(preds, 'preds')
-    d = _class_axis(x, 'preds')
     check_finite(x, 'preds', allow_neg_inf=True)
-    t = _class_indices(target, x, 'preds')
-    return x.argmax(dim=d), t, was_numpy
+    t = class_indices(target, x, 'preds')
+    return x.argmax(dim=class_axis(x, 'preds')), t, was_numpy
 
 def accuracy(preds, # logits or probabilities, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
              target, # class indices: shape (N,), (N, d1, ...) or ()
             ): # the share of examples whose largest prediction is the target, the same kind as `preds`
     "The share of examples whose argmax over the classes equals the target: the same for logits and probabilities."
-    guesses, t, was_numpy = _guesses_and_target(preds, target)
+    guesses, t, was_numpy = _guesses(preds, target)
     return like_input((guesses == t).float().mean(), was_numpy)
 
 def error_rate(preds, # logits or probabilities, classes on dim 1
                target, # class indices
               ): # 1 - accuracy, the same kind as `preds`
     "The share of examples guessed wrong: `1 - accuracy(preds, target)`."
-    guesses, t, was_numpy = _guesses_and_target(preds, target)
+    guesses, t, was_numpy = _guesses(preds, target)
     return like_input((guesses != t).float().mean(), was_numpy)
 
 # %% ../nbs/04_accuracy_is_not_a_loss.ipynb #bc753a71
-def _check_thresh(thresh):
-    "Refuse a `thresh` that is not a number from 0 to 1, naming it."
-    if isinstance(thresh, bool) or not isinstance(thresh, (int, float)): raise TypeError(f"`thresh` must be a number between 0 and 1; got {type(thresh).__name__}")
-    if not 0 <= thresh <= 1: raise ValueError(f"`thresh` must be between 0 and 1; got {thresh}")
-
 def accuracy_multi(preds, # logits (or probabilities, with `sigmoid=False`): one per label, any shape
                    target, # 1 (yes) or 0 (no) for each label, the shape of `preds`
                    thresh:float=0.5, # a probability above `thresh` means yes
                    sigmoid:bool=True, # apply the sigmoid first (`preds` are logits)?
                   ): # the share of labels answered right, over all labels and items; the same kind as `preds`
-    "Per-label accuracy: threshold each probability, compare with its 0/1 target, average over every label of every item."
+    "Per-label accuracy: threshold each probability, compare with its 0/1 target, average over every label and item."
     x, was_numpy = as_tensor(preds, 'preds')
-    _check_thresh(thresh)
+    thresh = check_thresh(thresh)
     lo, hi = check_finite(x, 'preds')
-    if not sigmoid and (lo < 0 or hi > 1):
-        raise ValueError(f"`preds` holds values from {lo:.4g} to {hi:.4g} with `sigmoid=False`, but probabilities lie in [0, 1]: these look like logits. Pass `sigmoid=True`")
-    if sigmoid and 0 <= lo and hi <= 1:
-        warnings.warn(f"`preds` are all in [0, 1] (from {lo:.4g} to {hi:.4g}): they look like probabilities, and `sigmoid=True` squashes them into [0.5, 0.73], "
-                      f"so at `thresh`={thresh} nearly every label becomes yes. Pass logits, or `sigmoid=False`", stacklevel=2)
-    t = _binary_target(target, x, 'preds')
-    if not bool(((t == 0) | (t == 1)).all()): raise ValueError("`target` must hold 0 or 1 for each label; got other values")
+    if sigmoid: warn_if_probabilities(x, lo, hi, 'preds', f"`sigmoid=True` squashes them into [0.5, 0.73], so at "
+                                      f"`thresh`={thresh} nearly every label becomes yes. Pass logits, or `sigmoid=False`")
+    else: refuse_non_probabilities(lo, hi, 'preds', "With `sigmoid=False` pass probabilities; for logits pass `sigmoid=True`")
+    t = binary_target(target, x, 'preds', zero_one=True)
     probs = torch.sigmoid(x) if sigmoid else x
     return like_input(((probs > thresh) == t.bool()).float().mean(), was_numpy)
 
-# %% ../nbs/04_accuracy_is_not_a_loss.ipynb #97712bb9
-def _accuracy_cases():
-    "Hidden cases for the accuracy exercise: logits, probabilities, a large batch, extreme logits, all right, all wrong."
-    g = torch.Generator().manual_seed(5)
-    lesson = torch.tensor([[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]])
-    big = torch.randn(50, 4, generator=g)
-    return [
-        Case("the NLL lesson's three pictures", (lesson, torch.tensor([0, 3, 4])), "the guess is the argmax over the classes (dim 1); compare it with the target and average"),
-        Case('probabilities', (torch.softmax(lesson, 1), torch.tensor([0, 2, 0])), "probabilities and logits have the same argmax: treat them alike"),
-        Case('50 examples, 4 classes', (big, torch.randint(0, 4, (50,), generator=g)), "average over the examples: the share right, between 0 and 1, not the count"),
-        Case('logits of ±1e4', (torch.tensor([[1e4, -1e4], [-1e4, 1e4], [1e4, -1e4]]), torch.tensor([0, 0, 0])), "only the order of the logits matters"),
-        Case('all right', (torch.eye(3) * 5, torch.tensor([0, 1, 2])), "when every guess is right the accuracy is 1"),
-    ]
-
-def check_accuracy(fn, # your function: (preds of shape (N, C), class indices of shape (N,)) -> the accuracy, a 0-d tensor
-                   quiet:bool=False, # don't print the report
-                  ) -> ExerciseReport:
-    "Check a student's argmax accuracy on hidden cases."
-    return check_exercise(fn, accuracy, _accuracy_cases(), exercise='accuracy', quiet=quiet)
-
-def _accuracy_multi_cases():
-    "Hidden cases for the multi-label accuracy exercise: small logits, thresholds other than 0.5, extreme logits."
-    g = torch.Generator().manual_seed(6)
-    small = torch.tensor([[0.3, -0.2, 2.0], [-1.5, 0.1, -0.4]])
-    small_target = torch.tensor([[1., 0., 1.], [0., 0., 1.]])
-    rand = torch.randn(20, 5, generator=g) * 2
-    rand_target = torch.randint(0, 2, (20, 5), generator=g).float()
-    return [
-        Case('small logits', (small, small_target), "apply the sigmoid to the logits, then compare with `thresh`: a logit of 0.3 is a probability of 0.57, a yes"),
-        Case('20 items, 5 labels', (rand, rand_target), "average over every label of every item, not per item"),
-        Case('thresh=0.2', (rand, rand_target), "use the `thresh` argument, not a fixed 0.5", dict(thresh=0.2)),
-        Case('thresh=0.8', (small, small_target), "use the `thresh` argument, not a fixed 0.5", dict(thresh=0.8)),
-        Case('logits of ±1e4', (torch.tensor([[1e4, -1e4], [-1e4, 1e4]]), torch.tensor([[1., 0.], [1., 1.]])), "the sigmoid of ±1e4 is 1 and 0: compare each with the threshold"),
-        Case('a logit of 0 (probability 0.5)', (torch.tensor([[0., -2., 3.]]), torch.tensor([[0., 0., 1.]])), "a probability equal to `thresh` is not above it: use `>`, not `>=`"),
-    ]
-
-def check_accuracy_multi(fn, # your function: (logits, 0/1 targets of the same shape, thresh=0.5) -> per-label accuracy
-                         quiet:bool=False, # don't print the report
-                        ) -> ExerciseReport:
-    "Check a student's multi-label accuracy from logits on hidden cases, thresholds other than 0.5 included."
-    return check_exercise(fn, lambda x, t, thresh=0.5: accuracy_multi(x, t, thresh=thresh), _accuracy_multi_cases(), exercise='accuracy_multi', quiet=quiet)
+# %% ../nbs/99_package.ipynb #4f5a6b7c
+__getattr__ = moved(__name__, dict.fromkeys(['check_accuracy', 'check_accuracy_multi'], 'lessonkit.exercises'))

@@ -4,72 +4,82 @@
 
 # %% ../nbs/07_tta.ipynb #acfbb91e
 from __future__ import annotations
-import math, numbers
+import math
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import *
-from .activations import get_preds
+from .checks import *
+from .inference import get_preds
 
 # %% auto #0
-__all__ = ['tta_average', 'affine_images', 'shift_images', 'random_affine', 'tta_stack', 'check_tta_from_log', 'check_shift']
+__all__ = ['tta_average', 'affine_images', 'shift_images', 'random_affine', 'tta_stack']
 
 # %% ../nbs/07_tta.ipynb #f641d1f8
-def _stack_probs(stack, from_log:bool):
-    "Validate a stack of predictions (n, N, C) and return it as probabilities, with whether the caller passed NumPy."
+_STACK_FIX = "For log-probabilities pass `from_log=True`; for logits apply `softmax` (or `final_activation(loss_func)`) first"
+_LOG_STACK_FIX = "With `from_log=True` pass log-probabilities: for logits apply `log_softmax` first"
+
+def _stack_probs(stack, from_log:bool) -> tuple:
+    "A stack of predictions (n, N, C) as probabilities, checked, with whether the caller passed NumPy."
     s, was_numpy = as_tensor(stack, 'stack')
-    if s.ndim != 3 or 0 in s.shape: raise ValueError(f"`stack` has shape {tuple(s.shape)}; expected (n, N, C): n predictions of N items over C classes, all non-empty")
+    if s.ndim != 3 or 0 in s.shape:
+        raise ValueError(f"`stack` has shape {tuple(s.shape)}; expected (n, N, C): n predictions of N items over "
+                         "C classes, all non-empty")
     lo, hi = check_finite(s, 'stack', allow_neg_inf=from_log)
     if from_log:
-        if hi > 1e-3: raise ValueError(f"`stack` holds positive values (up to {hi:.4g}) but `from_log=True` says log-probabilities, which are <= 0. For logits apply `log_softmax` (or `softmax` with `from_log=False`) first")
+        refuse_non_log_probabilities(lo, hi, s.dtype, 'stack', _LOG_STACK_FIX)
         s = s.exp()
-    elif lo < 0 or hi > 1:
-        raise ValueError(f"`stack` holds values from {lo:.4g} to {hi:.4g}, outside [0, 1], so not probabilities: "
-                         + ("pass `from_log=True` if these are log-probabilities" if hi <= 0 else "apply `softmax` (or `final_activation(loss_func)`) to logits first"))
-    off = (s.sum(-1, dtype=torch.float64) - 1).abs().max().item()
-    if off > (1e-3 if s.dtype in (torch.float32, torch.float64) else 2e-2):
-        raise ValueError(f"`stack` has a prediction whose probabilities sum to {1 + off:.4g} or {1 - off:.4g}; expected rows summing to 1 (single-label probabilities over the last dimension)")
+    else: refuse_non_probabilities(lo, hi, 'stack', _STACK_FIX)
+    off = row_sum_error(s, -1)
+    if off > sum_tolerance(s.dtype):
+        raise ValueError(f"`stack` has a prediction whose probabilities sum to {1 + off:.4g} or {1 - off:.4g}; "
+                         "expected rows summing to 1 (single-label probabilities over the last dimension)")
     return s, was_numpy
 
-def tta_average(stack, # n predictions of N items over C classes, shape (n, N, C): probabilities, or log-probabilities with `from_log`
+def tta_average(stack, # n predictions of N items over C classes, (n, N, C): probabilities, or log-probabilities
                 from_log:bool=False, # the stack holds log-probabilities: exponentiate each, then average
-                beta:float|None=None, # weight of `stack[0]`, the un-augmented prediction; the mean of `stack[1:]` gets 1 - beta. None: equal weights
+                beta:float|None=None, # weight of `stack[0]`, the un-augmented prediction (None: equal weights)
                ): # averaged probabilities (N, C), rows summing to 1; the same kind as `stack`
-    "Average a stack of predictions as probabilities (the arithmetic mean), optionally weighting the un-augmented one, `stack[0]`, by `beta`."
+    "Average a stack of predictions as probabilities; with `beta`, `stack[0]` gets `beta` and the mean of the rest 1 - beta."
     p, was_numpy = _stack_probs(stack, from_log)
     if beta is None: avg = p.mean(0)
     else:
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta <= 1: raise ValueError(f"`beta` must be a number in [0, 1] or None; got {beta!r}")
-        if len(p) < 2: raise ValueError(f"`beta` blends `stack[0]` (un-augmented) with the mean of `stack[1:]` (augmented), so `stack` needs at least 2 entries; got {len(p)}")
+        beta = check_number(beta, 'beta', 0, 1, ' or None')
+        if len(p) < 2:
+            raise ValueError(f"`beta` blends `stack[0]` (un-augmented) with the mean of `stack[1:]` (augmented), so "
+                             f"`stack` needs at least 2 entries; got {len(p)}")
         avg = beta * p[0] + (1 - beta) * p[1:].mean(0)
     return like_input(avg / avg.sum(-1, keepdim=True), was_numpy)
 
 # %% ../nbs/07_tta.ipynb #95163894
 def _images(x):
-    "`x` as a tensor (NumPy arrays converted without a copy), and whether it was NumPy; a `TypeError` naming `x` otherwise."
+    "`x` as a tensor (NumPy arrays converted without a copy) and whether it was NumPy; a `TypeError` naming `x` otherwise."
     was_numpy = isinstance(x, np.ndarray)
     if was_numpy: x = torch.from_numpy(np.ascontiguousarray(x))
-    if not isinstance(x, torch.Tensor): raise TypeError(f"`x` must be a tensor or NumPy array of images; got {type(x).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"`x` must be a tensor or NumPy array of images; got {type(x).__name__}")
     return x, was_numpy
 
 def affine_images(x:torch.Tensor, # images, shape (N, channels, H, W)
-                  degrees=0., # rotation, anticlockwise as displayed (exact for square images): a number, or one per image
+                  degrees=0., # rotation, anticlockwise as displayed (exact for square images): a number or one per image
                   dx=0., # shift to the right, in pixels: a number, or one per image
                   dy=0., # shift down, in pixels: a number, or one per image
                  ) -> torch.Tensor: # the rotated and shifted images, the shape of `x`, zeros where nothing maps
-    "Rotate each image about its centre and shift it (by fractions of a pixel too), interpolating bilinearly and filling with zeros."
+    "Rotate each image about its centre and shift it (by fractions of a pixel too), bilinearly, filling with zeros."
     x, was_numpy = _images(x)
-    if x.ndim != 4: raise ValueError(f"`x` must be a tensor of images with shape (N, channels, H, W); got shape {tuple(x.shape)}")
+    if x.ndim != 4:
+        raise ValueError(f"`x` must be a tensor of images with shape (N, channels, H, W); got shape {tuple(x.shape)}")
     if not x.is_floating_point(): x = x.to(torch.get_default_dtype())
     n, _, h, w = x.shape
     per_image = lambda v: torch.as_tensor(v, dtype=x.dtype).expand(n)
     a = per_image(degrees) * (math.pi / 180)
     cos, sin = a.cos(), a.sin()
     tx, ty = per_image(dx) * (2 / w), per_image(dy) * (2 / h)  # grid coordinates run from -1 to 1 across the image
-    theta = torch.stack([torch.stack([cos, -sin, -tx], 1), torch.stack([sin, cos, -ty], 1)], 1)  # output -> input coordinates
+    theta = torch.stack([torch.stack([cos, -sin, -tx], 1), torch.stack([sin, cos, -ty], 1)], 1)  # output -> input
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return like_input(F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False), was_numpy)
+
+_WHOLE_PIXELS = " (a whole number of pixels; for fractions of a pixel use `affine_images`)"
 
 def shift_images(x:torch.Tensor, # images, shape (..., H, W): a tensor or NumPy array
                  dx:int=0, # columns to move right (negative: left)
@@ -78,8 +88,7 @@ def shift_images(x:torch.Tensor, # images, shape (..., H, W): a tensor or NumPy 
     "Shift images by whole pixels, filling the uncovered edge with zeros (unlike `torch.roll`, which wraps round)."
     x, was_numpy = _images(x)
     if x.ndim < 2: raise ValueError(f"`x` must have at least 2 dimensions, (..., H, W); got shape {tuple(x.shape)}")
-    for name, v in (('dx', dx), ('dy', dy)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral): raise TypeError(f"`{name}` must be a whole number of pixels (an int); got {v!r}. For fractions of a pixel use `affine_images`")
+    dx, dy = check_int(dx, 'dx', why=_WHOLE_PIXELS), check_int(dy, 'dy', why=_WHOLE_PIXELS)
     h, w = x.shape[-2:]
     out = torch.zeros_like(x)
     if abs(dx) >= w or abs(dy) >= h: return like_input(out, was_numpy)
@@ -108,43 +117,8 @@ def tta_stack(model:nn.Module, # the trained model
               batch_size:int=256, # items per forward pass
              ) -> torch.Tensor: # probabilities, shape (1 + len(augments), N, C): the un-augmented prediction first
     "Predict on `xs` and on each augmented copy of it; stack the probabilities, the un-augmented ones first."
-    return torch.stack([get_preds(model, aug(xs) if aug else xs, loss_func, act=act, batch_size=batch_size) for aug in [None, *augments]])
+    def preds(x): return get_preds(model, x, loss_func, act=act, batch_size=batch_size)
+    return torch.stack([preds(xs)] + [preds(aug(xs)) for aug in augments])
 
-# %% ../nbs/07_tta.ipynb #b7a89730
-def _tta_cases():
-    "Hidden cases for `check_tta_from_log`: stacks of log-probabilities, including disagreeing, extreme and single predictions."
-    g = torch.Generator().manual_seed(7)
-    lesson = torch.tensor([[[0.70, 0.20, 0.10]], [[0.10, 0.80, 0.10]], [[0.60, 0.30, 0.10]]]).log()
-    return [
-        Case("the lesson's three predictions", (lesson,), "exponentiate each prediction, then average: exp(mean of log-probabilities) is a geometric mean, whose rows sum to less than 1"),
-        Case('5 predictions of 4 items, 6 classes', (torch.log_softmax(torch.randn(5, 4, 6, generator=g) * 2, -1),), "average over the first dimension (the predictions), not over the items or the classes"),
-        Case('a probability that underflows', (torch.tensor([[[0., -1e4]], [[-1e4, 0.]]]),), "exp(-1e4) is 0, which is fine: average the probabilities 1 and 0 to get 0.5 each"),
-        Case('one prediction', (torch.log_softmax(torch.randn(1, 3, 4, generator=g), -1),), "with a single prediction the average is that prediction's probabilities"),
-        Case('predictions that disagree strongly', (torch.log_softmax(torch.tensor([[[8., 0., 0.]], [[0., 8., 0.]], [[0., 0., 8.]], [[8., 0., 0.]]]), -1),), "renormalising a geometric mean makes rows sum to 1 but gives other values: average the probabilities themselves"),
-    ]
-
-def check_tta_from_log(fn, # your function: log-probabilities (n, N, C) -> averaged probabilities (N, C)
-                       quiet:bool=False, # don't print the report
-                      ) -> ExerciseReport:
-    "Check a student's TTA average of a stack of log-probabilities on hidden cases."
-    return check_exercise(fn, lambda s: tta_average(s, from_log=True), _tta_cases(), exercise='tta_from_log', quiet=quiet)
-
-def _shift_cases():
-    "Hidden cases for `check_shift`: each direction, two at once, no shift, non-square images, a shift past the edge."
-    g = torch.Generator().manual_seed(8)
-    imgs = torch.rand(2, 1, 5, 7, generator=g)
-    return [
-        Case('one pixel right', (imgs, 1, 0), "positive dx moves the image right: the pixel in column j goes to column j + 1, and column 0 becomes 0"),
-        Case('one pixel left', (imgs, -1, 0), "the pixels that leave the image are lost and the uncovered edge is 0: `torch.roll` wraps them round instead"),
-        Case('one pixel down', (imgs, 0, 1), "dy moves rows (dim -2), dx moves columns (dim -1)"),
-        Case('two right and one up', (imgs, 2, -1), "shift both ways at once, and fill both uncovered edges with zeros"),
-        Case('no shift', (imgs, 0, 0), "a shift of (0, 0) returns the images unchanged (beware of slices like `x[..., :-0]`, which are empty)"),
-        Case('past the edge', (imgs, 7, 0), "shifting by the whole width leaves nothing: all zeros"),
-        Case('further than the image', (imgs, -9, 6), "a shift larger than the image leaves all zeros: check for it before slicing, since a slice past the edge is not empty"),
-    ]
-
-def check_shift(fn, # your function: (images (N, 1, H, W), dx, dy) -> shifted images, zeros at the uncovered edges
-                quiet:bool=False, # don't print the report
-               ) -> ExerciseReport:
-    "Check a student's whole-pixel image shift on hidden cases."
-    return check_exercise(fn, shift_images, _shift_cases(), exercise='shift', quiet=quiet)
+# %% ../nbs/99_package.ipynb #7c8d9e0f
+__getattr__ = moved(__name__, dict.fromkeys(['check_tta_from_log', 'check_shift'], 'lessonkit.exercises'))
