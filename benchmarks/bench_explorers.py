@@ -1,4 +1,4 @@
-"""Explorer update latency: how long one slider change takes to update an explorer of lessonkit.widgets.
+"""Explorer update latency: how long one slider change takes to update an explorer of lessonkit.explorers.
 
 Each explorer is built with a target (so that the loss and its gradient are computed too): `logit_explorer(target=1)`
 (5 classes), `sigmoid_explorer(targets=[1, 0, 1, 0, 0])` (5 labels), `loss_curve_explorer()`. Then its first slider is
@@ -16,7 +16,7 @@ from benchlib import ROOT, run_json
 WORKER = r'''
 import json, time
 import numpy as np
-import lessonkit.widgets as w
+import lessonkit.explorers as w
 
 def measure(explorer, n=60, warmup=5):
     s = explorer.sliders[0]
@@ -56,7 +56,7 @@ def _stats(times) -> dict:
     return dict(n=len(ms), median_ms=round(median(ms), 2), p95_ms=round(percentile(ms, 95), 2), min_ms=round(min(ms), 2), max_ms=round(max(ms), 2))
 
 def run() -> dict:
-    if not (ROOT/'lessonkit'/'widgets.py').exists(): return dict(status='missing', reason='lessonkit/widgets.py has not landed')
+    if not (ROOT/'lessonkit'/'explorers.py').exists(): return dict(status='missing', reason='lessonkit/explorers.py has not landed')
     kernel = _in_kernel()
     plain = run_json(['-c', WORKER])
     explorers = {name: dict(**_stats(r['times']), build_s=round(r['build_s'], 3), png_bytes=r['png_bytes'],

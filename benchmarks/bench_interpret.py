@@ -11,7 +11,7 @@ lessonkit already imported); the peak is `resource.getrusage(RUSAGE_SELF).ru_max
 ratio is (peak - RSS before the logits) / logits.nbytes: it counts the logits (1x) and the targets (n int64 = 8 MB,
 0.02x) themselves, the interpretation's stored results (probabilities 1x; losses, predictions) and every temporary.
 The logits are filled in place (`torch.empty(...).normal_()`), so creating them allocates no second copy."""
-import json, sys, time
+import dataclasses, json, sys, time
 from benchlib import run_json, current_rss, peak_rss
 
 N, C = 1_000_000, 100
@@ -33,12 +33,12 @@ def _wrap_activation(module, phases, rss):
     loss_info = getattr(module, 'loss_info', None)
     if loss_info is None: return
     def timed_info(loss_func):
-        act, kind = loss_info(loss_func)
+        info = loss_info(loss_func)
         def timed_act(*a, **k):
             start = time.perf_counter()
-            try: return act(*a, **k)
+            try: return info.activation(*a, **k)
             finally: phases['probabilities'] = time.perf_counter() - start; rss['probabilities'] = current_rss()
-        return timed_act, kind
+        return dataclasses.replace(info, activation=timed_act)
     module.loss_info = timed_info
 
 def worker(n=N, c=C, seed=0) -> dict:
@@ -46,7 +46,7 @@ def worker(n=N, c=C, seed=0) -> dict:
     import lessonkit.interpret as li
     from lessonkit.losses import cross_entropy
     phases, rss = {}, {}
-    for name in ('check_finite', '_class_indices', '_per_item_losses', 'decode'): _wrap(li, name, phases, rss)
+    for name in ('check_finite', 'class_indices', '_per_item_losses', 'decode'): _wrap(li, name, phases, rss)
     _wrap_activation(li, phases, rss)
     g = torch.Generator().manual_seed(seed)
     rss_before = current_rss()
@@ -67,7 +67,7 @@ def worker(n=N, c=C, seed=0) -> dict:
         shape=[n, c], dtype=str(logits.dtype).replace('torch.', ''), torch_threads=torch.get_num_threads(),
         steps_s={k: round(v, 4) for k, v in steps.items()},
         total_s=round(sum(steps.values()), 4),
-        from_preds_phases_s={'validation (check_finite + target indices)': round(phases.get('check_finite', 0) + phases.get('_class_indices', 0), 4),
+        from_preds_phases_s={'validation (check_finite + target indices)': round(phases.get('check_finite', 0) + phases.get('class_indices', 0), 4),
                              'probabilities (activation)': round(phases.get('probabilities', 0), 4),
                              'losses (_per_item_losses)': round(phases.get('_per_item_losses', 0), 4),
                              'predictions (decode)': round(phases.get('decode', 0), 4)},

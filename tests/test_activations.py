@@ -1,10 +1,11 @@
-"`lessonkit.activations`: final_activation for every loss in class, functional, lessonkit and partial form; decode; get_preds; output_kind; the exercise checkers."
+"`lessonkit.activations`: final_activation for every loss in class, functional, lessonkit and partial form; decode; get_preds; output_kind; `get_preds` (lessonkit.inference)."
 import functools, math, warnings
 import numpy as np, pytest, torch
 import torch.nn as nn
 import torch.nn.functional as F
 from lessonkit import losses as L
-from lessonkit.softmax import sigmoid
+from lessonkit.probabilities import sigmoid
+from lessonkit.inference import get_preds
 from lessonkit.activations import *
 
 SOFTMAX = [nn.CrossEntropyLoss(), nn.CrossEntropyLoss(label_smoothing=0.1), nn.CrossEntropyLoss, F.cross_entropy, L.cross_entropy,
@@ -45,9 +46,9 @@ def test_none_loss_is_a_type_error():
     with pytest.raises(TypeError, match='`loss_func` is None'): final_activation(None)
 
 def test_kinds():
-    assert loss_info(F.cross_entropy)[1] == 'single-label' and loss_info(nn.NLLLoss())[1] == 'single-label'
-    assert loss_info(nn.BCEWithLogitsLoss())[1] == 'multi-label' and loss_info(L.binary_cross_entropy)[1] == 'multi-label'
-    assert loss_info(nn.MSELoss())[1] == 'regression'
+    assert loss_info(F.cross_entropy).kind == 'single-label' and loss_info(nn.NLLLoss()).kind == 'single-label'
+    assert loss_info(nn.BCEWithLogitsLoss()).multi_label and loss_info(L.binary_cross_entropy).kind == 'multi-label'
+    assert loss_info(nn.MSELoss()).kind == 'regression'
 
 def test_extreme_logits_give_finite_probabilities():
     x = torch.tensor([[1e4, 0., -1e4], [-1e4, -1e4, -1e4]])
@@ -123,27 +124,3 @@ def test_output_kind(dtype):
 def test_output_kind_bad_input():
     with pytest.raises(ValueError, match='`x` contains NaN'): output_kind(torch.tensor([[math.nan, 0.]]))
     with pytest.raises(ValueError, match='`dim`=2 is out of range'): output_kind(torch.ones(2, 2), dim=2)
-
-def test_checkers_accept_right_and_reject_wrong():
-    right_probs = lambda out, name: {'cross_entropy': lambda o: torch.softmax(o, 1), 'bce_with_logits': torch.sigmoid, 'nll': torch.exp, 'mse': lambda o: o}[name](out)
-    assert check_probs(right_probs, quiet=True)
-    wrong_probs = [lambda out, name: torch.softmax(out, 1),
-                   lambda out, name: torch.sigmoid(out),
-                   lambda out, name: out.exp() / out.exp().sum(1, keepdim=True) if name == 'cross_entropy' else right_probs(out, name),  # overflows at 1e4
-                   lambda out, name: torch.softmax(out, 0) if name == 'cross_entropy' else right_probs(out, name),
-                   lambda out, name: out if name == 'nll' else right_probs(out, name),
-                   lambda out, name: torch.sigmoid(out) if name == 'mse' else right_probs(out, name)]
-    for i, wrong in enumerate(wrong_probs): assert not check_probs(wrong, quiet=True), i
-    assert check_decode(lambda p, ml, thresh=0.5: p > thresh if ml else p.argmax(1), quiet=True)
-    wrong_decode = [lambda p, ml, thresh=0.5: p >= thresh if ml else p.argmax(1),
-                    lambda p, ml, thresh=0.5: p > 0.5 if ml else p.argmax(1),
-                    lambda p, ml, thresh=0.5: p > thresh if ml else p.argmax(0),
-                    lambda p, ml, thresh=0.5: p.argmax(1),
-                    lambda p, ml, thresh=0.5: p > thresh]
-    for i, wrong in enumerate(wrong_decode): assert not check_decode(wrong, quiet=True), i
-
-def test_checker_reports_unwritten_function():
-    def stub(*a, **k): raise NotImplementedError
-    report = check_probs(stub, quiet=True)
-    assert not report and 'not written yet' in str(report)
-    assert report.n_failed == report.n_cases and f'{report.n_cases} of {report.n_cases} hidden cases fail' in str(report)

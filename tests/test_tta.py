@@ -1,4 +1,4 @@
-"`lessonkit.tta`: tta_average sums to 1 and is the arithmetic mean of probabilities (with beta on the un-augmented entry), shifts and affine transforms, tta_stack, bad input, and the exercise checkers."
+"`lessonkit.tta`: tta_average sums to 1 and is the arithmetic mean of probabilities (with beta on the un-augmented entry), shifts and affine transforms, tta_stack, and bad input."
 import math
 import numpy as np, pytest, torch
 import torch.nn as nn
@@ -57,11 +57,11 @@ def test_bad_input():
         (lambda: tta_average(p[:, :0]), ValueError, 'expected (n, N, C)'),
         (lambda: tta_average(p.log()), ValueError, 'pass `from_log=True`'),
         (lambda: tta_average(torch.randn(3, 4, 5) * 3), ValueError, 'apply `softmax`'),
-        (lambda: tta_average(torch.randn(3, 4, 5) * 3, from_log=True), ValueError, 'holds positive values'),
+        (lambda: tta_average(torch.randn(3, 4, 5) * 3, from_log=True), ValueError, 'but log-probabilities are <= 0: these look like logits'),
         (lambda: tta_average(torch.sigmoid(torch.randn(3, 4, 5))), ValueError, 'expected rows summing to 1'),
         (lambda: tta_average(torch.full((2, 1, 2), math.nan)), ValueError, '`stack` contains NaN'),
-        (lambda: tta_average(p, beta=-0.1), ValueError, '`beta` must be a number in [0, 1]'),
-        (lambda: tta_average(p, beta=True), ValueError, '`beta` must be a number'),
+        (lambda: tta_average(p, beta=-0.1), ValueError, '`beta` must be a number from 0 to 1 or None'),
+        (lambda: tta_average(p, beta=True), TypeError, '`beta` must be a number'),
         (lambda: tta_average(p[:1], beta=0.5), ValueError, 'at least 2 entries'),
         (lambda: tta_average('probs'), TypeError, '`stack`'),
     ]
@@ -103,8 +103,8 @@ def test_shift_images_input():
     np.testing.assert_array_equal(got, shift_images(x, 1, -2).numpy())
     np.testing.assert_array_equal(shift_images(x, np.int64(1), 0).numpy(), shift_images(x, 1, 0).numpy())  # NumPy integers are whole pixels too
     for bad in (0.5, True, torch.tensor(1)):
-        with pytest.raises(TypeError, match='`dx` must be a whole number of pixels'): shift_images(x, bad, 0)
-    with pytest.raises(TypeError, match='`dy` must be a whole number of pixels'): shift_images(x, 0, 1.)
+        with pytest.raises(TypeError, match='`dx` must be an int \\(a whole number of pixels'): shift_images(x, bad, 0)
+    with pytest.raises(TypeError, match='`dy` must be an int \\(a whole number of pixels'): shift_images(x, 0, 1.)
     with pytest.raises(ValueError, match='`x` must have at least 2 dimensions'): shift_images(x[0, 0, 0], 1, 0)
     with pytest.raises(TypeError, match='`x` must be a tensor or NumPy array'): shift_images(x.tolist(), 1, 0)
 
@@ -124,22 +124,3 @@ def test_tta_stack():
     torch.testing.assert_close(s[0], torch.softmax(model(xs), 1).detach())
     torch.testing.assert_close(s[1], torch.softmax(model(shift_images(xs, 1, 0)), 1).detach())
     assert (tta_average(s).sum(-1) - 1).abs().max() <= 1e-6
-
-def _shift_without_size_guard(x, dx, dy):
-    "Slices for the covered part, with no check that the shift is smaller than the image: a slice past the edge is not empty."
-    out, h, w = torch.zeros_like(x), x.shape[-2], x.shape[-1]
-    out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = x[..., max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
-    return out
-
-def test_checkers_accept_right_and_reject_wrong():
-    assert check_tta_from_log(lambda s: s.exp().mean(0), quiet=True)
-    wrong_tta = [lambda s: s.mean(0).exp(), lambda s: torch.softmax(s.mean(0), -1), lambda s: s.exp().mean(1), lambda s: s.exp().sum(0),
-                 lambda s: s.exp()[0], lambda s: s.exp().max(0).values,
-                 lambda s: s.exp_().mean(0)]  # right values, but overwrites the caller's log-probabilities
-    for i, w in enumerate(wrong_tta): assert not check_tta_from_log(w, quiet=True), i
-    assert check_shift(shift_images, quiet=True)
-    wrong_shift = [lambda x, dx, dy: torch.roll(x, (dy, dx), (-2, -1)), lambda x, dx, dy: shift_images(x, dy, dx),
-                   lambda x, dx, dy: shift_images(x, -dx, -dy), lambda x, dx, dy: F.pad(x, (max(dx, 0), 0, max(dy, 0), 0))[..., :x.shape[-2], :x.shape[-1]],
-                   lambda x, dx, dy: x, lambda x, dx, dy: x.copy_(shift_images(x, dx, dy)),  # right values, written over the caller's images
-                   _shift_without_size_guard]  # right up to a shift by the whole image, fails beyond
-    for i, w in enumerate(wrong_shift): assert not check_shift(w, quiet=True), i

@@ -23,7 +23,8 @@ def _probs_cases():
     return [
         Case('cross-entropy, 3 items x 4 classes', (x, 'cross_entropy'),
              "a cross-entropy model outputs logits: softmax over the classes, dim 1, so that each row sums to 1"),
-        Case('cross-entropy, logits of ±1e4', (torch.tensor([[1e4, 0., -1e4], [-1e4, -1e4 + 2, -1e4]]), 'cross_entropy'),
+        Case('cross-entropy, logits of ±1e4',
+             (torch.tensor([[1e4, 0., -1e4], [-1e4, -1e4 + 2, -1e4]]), 'cross_entropy'),
              "exp(1e4) overflows: use `torch.softmax` (or subtract each row's maximum first)"),
         Case('BCE with logits, 3 items x 4 labels', (x, 'bce_with_logits'),
              "each label is its own yes/no question: the sigmoid, element by element, not a softmax"),

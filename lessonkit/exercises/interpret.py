@@ -26,7 +26,8 @@ def _confusion_cases():
              "`torch.bincount(actual * n_classes + pred, minlength=...)` or `index_put_(..., accumulate=True)`"),
         Case('classes that never occur', (torch.tensor([0, 1, 0]), torch.tensor([1, 1, 0]), 5),
              "the matrix is n_classes x n_classes even when the last classes never occur: pass `minlength`"),
-        Case('1000 items, 10 classes', big, "every item lands in exactly one cell: the cells must sum to the number of items"),
+        Case('1000 items, 10 classes', big,
+             "every item lands in exactly one cell: the cells must sum to the number of items"),
     ]
 
 def check_confusion_matrix(fn, # your function: (actual, pred, n_classes) -> an (n_classes, n_classes) tensor of counts
@@ -42,12 +43,13 @@ def _margin_cases():
         Case('4 items, 5 classes', (torch.softmax(torch.randn(4, 5, generator=g) * 2, 1),),
              "the largest probability of each row minus the second largest: `probs.topk(2, dim=1)`"),
         Case('a tie for first place', (torch.tensor([[0.4, 0.2, 0.4], [0.1, 0.45, 0.45]]),),
-             "two equal largest probabilities are a margin of 0: take the two largest values, even when they are equal"),
+             "two equal largest probabilities are a margin of 0: take the two largest values, even when equal"),
         Case('two classes', (torch.tensor([[0.7, 0.3], [0.05, 0.95]]),),
              "with two classes the margin is |p0 - p1|; make sure the larger comes first"),
         Case('100 classes', (torch.softmax(torch.randn(3, 100, generator=g) * 3, 1),),
              "work along dim 1 (the classes), one margin per row"),
-        Case('a sure prediction', (torch.tensor([[0., 1., 0., 0.]]),), "a probability of 1 against 0s is a margin of 1"),
+        Case('a sure prediction', (torch.tensor([[0., 1., 0., 0.]]),),
+             "a probability of 1 against 0s is a margin of 1"),
     ]
 
 def check_margin(fn, # your function: probs (n, C) -> top-two margins (n,)

@@ -67,12 +67,14 @@ def _ce_cases():
              "row i needs column target[i]; average over the rows"),
         Case('logits near 100', (torch.tensor([[100., 90., 80.], [80., 100., 90.]]), torch.tensor([0, 2])),
              "exp(100) overflows float32: use logsumexp (or subtract each row's maximum) rather than exp then log"),
-        Case('logits of ±1e4, a confident mistake', (torch.tensor([[1e4, -1e4, 0.], [0., 1e4, -1e4]]), torch.tensor([1, 2])),
+        Case('logits of ±1e4, a confident mistake',
+             (torch.tensor([[1e4, -1e4, 0.], [0., 1e4, -1e4]]), torch.tensor([1, 2])),
              "log(softmax(x)) underflows to -inf here; compute log-probabilities as x - logsumexp(x)"),
         Case('rows of very different sizes', (torch.tensor([[1e4, 0., -1e4], [1., 0., 2.]]), torch.tensor([0, 1])),
              "subtract each row's own maximum, not the largest logit of the whole batch: shifted by 1e4, "
              "the second row's exponentials all underflow to 0"),
-        Case('one example', (torch.tensor([[0.5, -0.5, 2.]]), torch.tensor([0])), "a batch of one example is still a batch"),
+        Case('one example', (torch.tensor([[0.5, -0.5, 2.]]), torch.tensor([0])),
+             "a batch of one example is still a batch"),
     ]
 
 def check_cross_entropy(fn, # your function: (logits of shape (N, C), class indices of shape (N,)) -> the mean loss
@@ -93,7 +95,8 @@ def check_ce_grad(fn, # your function: (logits (N, C), targets (N,)) -> d(mean c
     "Check a student's closed-form gradient of the mean cross-entropy against autograd on hidden cases."
     hint = ("softmax(logits) - one_hot(target), divided by the number of examples (the loss is a mean); "
             "compute softmax without overflow")
-    return check_exercise(fn, _ce_grad, [Case(c.name, c.args, hint) for c in _ce_cases()], exercise='ce_grad', quiet=quiet)
+    cases = [Case(c.name, c.args, hint) for c in _ce_cases()]
+    return check_exercise(fn, _ce_grad, cases, exercise='ce_grad', quiet=quiet)
 
 def _bce_cases():
     "Hidden cases for binary cross-entropy with logits: ordinary, multi-label, soft targets, logits of ±100 and ±1e4."

@@ -13,7 +13,7 @@ __all__ = ['check_accuracy', 'check_accuracy_multi']
 
 # %% ../../nbs/exercises/04_metrics.ipynb #97712bb9
 def _accuracy_cases():
-    "Hidden cases for the accuracy exercise: logits, probabilities, a large batch, extreme logits, all right, all wrong."
+    "Hidden cases for the accuracy exercise: logits, probabilities, a large batch, extreme logits, all right."
     g = torch.Generator().manual_seed(5)
     lesson = torch.tensor([[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]])
     big = torch.randn(50, 4, generator=g)

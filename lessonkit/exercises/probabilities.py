@@ -20,7 +20,8 @@ def _softmax_cases():
              "exponentiate, then divide by the sum of the exponentials"),
         Case('a batch of 4 rows', (torch.randn(4, 6, generator=g),),
              "work along the last dimension only: `dim=-1, keepdim=True`, so that each row is its own distribution"),
-        Case('logits near 100 (float32)', (torch.tensor([[100., 90., 80.]]),), "subtract each row's maximum before exp"),
+        Case('logits near 100 (float32)', (torch.tensor([[100., 90., 80.]]),),
+             "subtract each row's maximum before exp"),
         Case('logits of ±1e4', (torch.tensor([[1e4, -1e4, 0.], [-1e4, -1e4 + 1, -1e4]]),),
              "subtract each row's maximum (not the overall maximum) before exp"),
         Case('very negative logits', (torch.tensor([[-1000., -1001.]]),),
@@ -40,8 +41,9 @@ def check_log_softmax(fn, # your function: logits (a float tensor, classes on th
                       quiet:bool=False, # don't print the report
                      ) -> ExerciseReport:
     "Check a student's log-softmax over the last dimension on hidden cases, with a hint for each failure."
-    cases = _softmax_cases() + [Case('a probability that underflows', (torch.tensor([[0., -200.]]),),
-                                     "log(softmax(x)) gives -inf when a probability underflows: compute x - logsumexp(x)")]
+    underflow = Case('a probability that underflows', (torch.tensor([[0., -200.]]),),
+                     "log(softmax(x)) gives -inf when a probability underflows: compute x - logsumexp(x)")
+    cases = _softmax_cases() + [underflow]
     return check_exercise(fn, lambda x: torch.log_softmax(x, -1), cases, exercise='log_softmax', quiet=quiet)
 
 def check_logsumexp(fn, # your function: x (a float tensor) -> log(sum(exp(x))) over the last dim, which is removed

@@ -47,7 +47,8 @@ def _shift_cases():
         Case('one pixel left', (imgs, -1, 0), "the pixels that leave the image are lost and the uncovered edge is 0: "
                                                "`torch.roll` wraps them round instead"),
         Case('one pixel down', (imgs, 0, 1), "dy moves rows (dim -2), dx moves columns (dim -1)"),
-        Case('two right and one up', (imgs, 2, -1), "shift both ways at once, and fill both uncovered edges with zeros"),
+        Case('two right and one up', (imgs, 2, -1),
+             "shift both ways at once, and fill both uncovered edges with zeros"),
         Case('no shift', (imgs, 0, 0), "a shift of (0, 0) returns the images unchanged "
                                         "(beware of slices like `x[..., :-0]`, which are empty)"),
         Case('past the edge', (imgs, 7, 0), "shifting by the whole width leaves nothing: all zeros"),

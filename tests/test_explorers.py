@@ -1,13 +1,12 @@
-"`lessonkit.widgets`: each explorer driven from code, its state against lessonkit, torch and autograd; target, temperature and threshold changes; extreme slider values; the PNG it shows; bad arguments; headless import without pyplot."
+"`lessonkit.explorers` (and `lessonkit.rendering`): each explorer driven from code, its state against lessonkit, torch and autograd; target, temperature and threshold changes; extreme slider values; the PNG it shows; bad arguments; headless import without pyplot."
 import io, math, os, subprocess, sys
 import numpy as np, pytest, torch
 import torch.nn.functional as F
 from PIL import Image
-from lessonkit.core import fmt_prob
-from lessonkit.softmax import softmax, sigmoid
+from lessonkit.probabilities import fmt_prob, softmax, sigmoid
 from lessonkit.losses import cross_entropy, binary_cross_entropy_with_logits
-from lessonkit.widgets import *
-from lessonkit.widgets import _png
+from lessonkit.explorers import *
+from lessonkit.rendering import png_bytes, time_updates
 
 CLASSES = ('cat', 'dog', 'plane', 'fish', 'building')
 
@@ -194,7 +193,7 @@ def test_loss_curve_state(p):
 
 def test_png_encoder_round_trips():
     pixels = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_png(pixels)))), pixels)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(pixels)))), pixels)
 
 @pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer, loss_curve_explorer])
 def test_picture_is_a_png_that_follows_the_slider(make):
@@ -248,8 +247,8 @@ def test_headless_without_pyplot_and_lazy():
     (dict(logits=['a'] * 5), TypeError, ['`logits`']),
     (dict(logits='12345'), TypeError, ['`logits`', 'str']),
     (dict(target='cow'), ValueError, ['`target`', "'cow'", 'expected one of']),
-    (dict(target=5), ValueError, ['`target`', 'index 5', 'from 0 to 4']),
-    (dict(temperature=0), ValueError, ['`temperature`', 'between 0.1 and 10']),
+    (dict(target=5), ValueError, ['`target` is 5', 'from 0 to 4']),
+    (dict(temperature=0), ValueError, ['`temperature`', 'from 0.1 to 10']),
     (dict(temperature='hot'), TypeError, ['`temperature`', 'str']),
 ])
 def test_logit_explorer_bad_arguments(kwargs, error, words):
@@ -263,7 +262,7 @@ def test_logit_explorer_bad_arguments(kwargs, error, words):
     (dict(logits=[0., 0., math.nan, 0., 0.]), ValueError, ['`logits`', 'NaN']),
     (dict(targets=[0, 1, 2, 0, 0]), ValueError, ['`targets`', '0 (absent) or 1 (present)']),
     (dict(targets=[0, 1]), ValueError, ['`targets`', 'expected 5']),
-    (dict(threshold=1.5), ValueError, ['`threshold`', 'between 0.01 and 0.99', '1.5']),
+    (dict(threshold=1.5), ValueError, ['`threshold`', 'from 0.01 to 0.99', '1.5']),
 ])
 def test_sigmoid_explorer_bad_arguments(kwargs, error, words):
     with pytest.raises(error) as e: sigmoid_explorer(**kwargs)
