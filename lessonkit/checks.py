@@ -22,10 +22,12 @@ def _bounds(lo, hi) -> str:
     if lo is not None: return f" >= {lo}"
     return f" <= {hi}" if hi is not None else ""
 
-def _in_bounds(x, name:str, kind:str, lo, hi, why:str):
-    "Refuse `x` outside [lo, hi] with a `ValueError` naming `name`."
-    if (lo is not None and x < lo) or (hi is not None and x > hi):
-        raise ValueError(f"`{name}` must be {kind}{_bounds(lo, hi)}{why}; got {x}")
+def _check_scalar(x, name:str, kind:str, types, lo, hi, why:str):
+    "Refuse `x` unless it is an instance of `types` (not a bool, not NaN) in [lo, hi]; `kind` names it in the error."
+    must = f"`{name}` must be {kind}{_bounds(lo, hi)}{why}"
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, types): raise TypeError(f"{must}; got {type(x).__name__}")
+    if x != x or (lo is not None and x < lo) or (hi is not None and x > hi): raise ValueError(f"{must}; got {x}")
+    return x
 
 def check_int(x, # the value given
               name:str, # the argument's name, for the error
@@ -34,10 +36,7 @@ def check_int(x, # the value given
               why:str='', # what the number is, e.g. ', the number of items'
              ) -> int:
     "`x` as an `int` in [lo, hi]: any integer, NumPy's included, but not a bool."
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"`{name}` must be an int{_bounds(lo, hi)}{why}; got {type(x).__name__}")
-    _in_bounds(int(x), name, 'an int', lo, hi, why)
-    return int(x)
+    return int(_check_scalar(x, name, 'an int', numbers.Integral, lo, hi, why))
 
 def check_number(x, # the value given
                  name:str, # the argument's name, for the error
@@ -46,11 +45,7 @@ def check_number(x, # the value given
                  why:str='', # what the number is, e.g. ' (a weight)'
                 ) -> float:
     "`x` as a `float` in [lo, hi]: any real number, NumPy's included, but not a bool or NaN."
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"`{name}` must be a number{_bounds(lo, hi)}{why}; got {type(x).__name__}")
-    if math.isnan(x): raise ValueError(f"`{name}` must be a number{_bounds(lo, hi)}{why}; got nan")
-    _in_bounds(float(x), name, 'a number', lo, hi, why)
-    return float(x)
+    return float(_check_scalar(x, name, 'a number', numbers.Real, lo, hi, why))
 
 # %% ../nbs/00_checks.ipynb #2f6b8e15
 def check_reduction(reduction) -> str:

@@ -46,14 +46,18 @@ def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, .
     return like_input(F.cross_entropy(x, t, reduction=reduction, label_smoothing=eps), was_numpy)
 
 # %% ../nbs/03_cross_entropy.ipynb #d9ab590f
+def _binary_scores(x, name:str, reduction:str) -> tuple:
+    "(tensor, smallest, largest, was_numpy) of probabilities or logits for a binary loss, checked with its reduction."
+    t, was_numpy = as_tensor(x, name)
+    check_reduction(reduction)
+    return (t, *check_finite(t, name), was_numpy)
+
 def binary_cross_entropy(probs, # probabilities of 'yes', each in [0, 1]: any shape
                          target, # 1 for yes, 0 for no (or a probability), the shape of `probs`
                          reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
                         ): # the loss, the same kind (tensor or NumPy) as `probs`
     "`-(y log p + (1 - y) log(1 - p))` for each value, averaged or summed. Logs are clamped at -100, as in PyTorch."
-    p, was_numpy = as_tensor(probs, 'probs')
-    check_reduction(reduction)
-    lo, hi = check_finite(p, 'probs')
+    p, lo, hi, was_numpy = _binary_scores(probs, 'probs', reduction)
     refuse_non_probabilities(lo, hi, 'probs', "Use `binary_cross_entropy_with_logits(logits, target)`, "
                                               "which is also stable for large logits")
     return like_input(F.binary_cross_entropy(p, binary_target(target, p, 'probs'), reduction=reduction), was_numpy)
@@ -66,9 +70,7 @@ def binary_cross_entropy_with_logits(logits, # one logit per yes-or-no question:
                                      reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
                                     ): # the loss, the same kind (tensor or NumPy) as `logits`
     "Binary cross-entropy of `target` against `sigmoid(logits)`: `y softplus(-z) + (1 - y) softplus(z)`, always finite."
-    z, was_numpy = as_tensor(logits, 'logits')
-    check_reduction(reduction)
-    lo, hi = check_finite(z, 'logits')
+    z, lo, hi, was_numpy = _binary_scores(logits, 'logits', reduction)
     warn_if_probabilities(z, lo, hi, 'logits', _PROBS_TO_BCE)
     y = binary_target(target, z, 'logits')
     return like_input(F.binary_cross_entropy_with_logits(z, y, reduction=reduction), was_numpy)
