@@ -24,7 +24,7 @@ def _code(src):
 
 def _md(src):
     "Markdown, with links to lesson notebooks pointed into `nbs/` (the README sits at the repo root)."
-    return re.sub(r'\]\((\w+\.ipynb)\)', r'](nbs/\1)', src.strip())
+    return re.sub(r'\]\(([\w/]+\.ipynb)\)', r'](nbs/\1)', src.strip())
 
 def render(nb_path=ROOT/'nbs'/'index.ipynb'):
     "Markdown for the README: markdown cells as they are, visible code cells as python blocks."
