@@ -361,3 +361,13 @@ def test_from_model_bad_data():
         def __init__(self): super().__init__(); self.calls = 0
         def forward(self, xb): self.calls += 1; return (model if self.calls == 1 else wider)(xb)
     with pytest.raises(ValueError, match='every batch needs the same'): CI.from_model(Switch(), two, nn.CrossEntropyLoss(), progress=False)
+
+def test_loader_benchmark_on_a_small_case():
+    "benchmarks/bench_interpret_loader.py runs every route, and they agree."
+    sys.path.insert(0, 'benchmarks')
+    from bench_interpret_loader import memory_worker, time_worker, ROUTES
+    mem = {r: memory_worker(r, 3000, 10, threads=0, batch=256) for r in ROUTES}
+    assert all(m['sample'] == mem['tensors']['sample'] for m in mem.values())
+    assert all(m['probs_mb'] == round(3000 * 10 * 4 / 2**20, 1) for m in mem.values())
+    t = time_worker(3000, 10, threads=0, batch=256, rounds=1)
+    assert set(t['best_wall_s']) == set(ROUTES) and set(t['loader_alone_s']) == {'loader', 'loader_per_item'}
