@@ -12,7 +12,7 @@ import torch.nn as nn
 from .checks import *
 from .probabilities import sigmoid
 from .activations import LossInfo, loss_info, output_kind, softmax_classes, exp_log_probs
-from .metrics import accuracy, error_rate, accuracy_multi
+from .metrics import accuracy, error_rate
 
 # %% auto #0
 __all__ = ['Finding', 'Diagnosis', 'doctor']
@@ -120,7 +120,7 @@ def look(model:nn.Module, # the model
         ) -> Seen:
     "Run `model` on `xb` once, leaving it as it was, and see which activation, if any, made its outputs."
     if not isinstance(model, nn.Module): raise TypeError(f"`model` must be an `nn.Module`; got {type(model).__name__}")
-    args = tuple(xb) if isinstance(xb, (tuple, list)) else (xb,)
+    args = xb if isinstance(xb, tuple) else (xb,)
     if not any(p.is_floating_point() for p in model.parameters()):  # no weights to track: track the inputs
         args = tuple(a.detach().requires_grad_() + 0 if torch.is_tensor(a) and a.is_floating_point() else a
                      for a in args)
@@ -167,7 +167,8 @@ def loss_option(loss_func, # a loss: module, class, function, maybe in a `functo
     except (TypeError, ValueError): return None
     return None if p is None or p.default is inspect.Parameter.empty else p.default
 
-def loss_name(loss_func) -> str:
+def loss_name(loss_func, # a loss: module, class, function, maybe in a `functools.partial`
+             ) -> str:
     "How a loss reads in a sentence: 'CrossEntropyLoss', 'F.cross_entropy', 'lessonkit.losses.cross_entropy'."
     f, _ = _parts(loss_func)
     if isinstance(f, nn.Module): return type(f).__name__
@@ -214,7 +215,8 @@ class Batch:
         if self.holds == 'probabilities': return True
         return self.in_unit and not self.seen.graph  # logits can lie in [0, 1] too: trusted only with nothing else
 
-    def loss(self, out=None) -> tuple:
+    def loss(self, out:torch.Tensor|None=None, # outputs to score instead of the batch's own
+            ) -> tuple:
         "(value, None): the loss of `out` (default: the outputs) against the targets; or (None, why it refused)."
         if out is None and self._loss is not None: return self._loss
         f = self.loss_func() if isinstance(_parts(self.loss_func)[0], type) else self.loss_func
@@ -243,7 +245,8 @@ class Batch:
         value, why = self.loss()
         return f"This batch's loss is {value:.4f}." if why is None else f"The loss refused the batch: {why}"
 
-    def saw(self, values:str) -> str:
+    def saw(self, values:str, # what the values show, for when neither a module nor the graph showed anything
+           ) -> str:
         "How the doctor knows: the module or the graph it saw, else `values` (what the values show)."
         return self.seen.where or values
 
@@ -258,7 +261,8 @@ def _remove(b:Batch, why:str) -> str:
     return (f"logits = model(xb)  # no activation at the end of `forward`, nor in the training loop\n"
             f"loss = loss_func(logits, yb)  # {why}")
 
-def double_softmax(b:Batch) -> Finding|None:
+def double_softmax(b:Batch, # one batch, as the rules read it
+                  ) -> Finding|None:
     "Probabilities (rows summing to 1) given to a loss that applies the softmax itself."
     if b.expects != 'logits' or b.info.multi_label or b.holds != 'probabilities': return None
     c = b.n_classes
@@ -273,7 +277,8 @@ def double_softmax(b:Batch) -> Finding|None:
         _remove(b, f"{b.name} applies the softmax") +
         "\nprobs = torch.softmax(model(xb), dim=1)  # probabilities only where you read them", '05_final_activation')
 
-def softmax_into_nll(b:Batch) -> Finding|None:
+def softmax_into_nll(b:Batch, # one batch, as the rules read it
+                    ) -> Finding|None:
     "Probabilities given to NLL, which takes log-probabilities: the loss is minus the mean probability."
     if b.expects != 'log-probabilities' or not b.probs_like: return None
     value, why = b.loss()
@@ -287,7 +292,8 @@ def softmax_into_nll(b:Batch) -> Finding|None:
         f"but `{b.name}` takes log-probabilities. {said.rstrip('.')}.",
         fix + "\n# or simpler: return the logits and train with nn.CrossEntropyLoss()", '02_nll')
 
-def double_sigmoid(b:Batch) -> Finding|None:
+def double_sigmoid(b:Batch, # one batch, as the rules read it
+                  ) -> Finding|None:
     "Values in [0, 1] given to BCE with logits, which applies a sigmoid to them: every label is predicted yes."
     if b.info.activation is not sigmoid or not b.probs_like or b.seen.out.numel() < 2: return None
     s = torch.sigmoid(b.seen.out.float())
@@ -300,7 +306,8 @@ def double_sigmoid(b:Batch) -> Finding|None:
         "\n# or keep the sigmoid and train with nn.BCELoss() (less stable for confident predictions)",
         '05_final_activation')
 
-def bce_on_logits(b:Batch) -> Finding|None:
+def bce_on_logits(b:Batch, # one batch, as the rules read it
+                 ) -> Finding|None:
     "Values outside [0, 1] given to BCE, which takes probabilities."
     if b.expects != 'probabilities' or b.in_unit: return None
     return Finding('bce-on-logits', f"{b.name} takes probabilities, but the outputs leave [0, 1]",
@@ -309,7 +316,8 @@ def bce_on_logits(b:Batch) -> Finding|None:
         f"have no value outside [0, 1]. {b.said()}",
         "loss_func = nn.BCEWithLogitsLoss()  # takes logits and applies the sigmoid itself, stably", '03_cross_entropy')
 
-def softmax_wrong_dim(b:Batch) -> Finding|None:
+def softmax_wrong_dim(b:Batch, # one batch, as the rules read it
+                     ) -> Finding|None:
     "A softmax (or log-softmax) over the batch dimension: columns sum to 1, rows do not."
     out, d, seen = b.seen.out, b.d, b.seen
     if out.ndim < 2 or d == 0: return None
@@ -337,7 +345,8 @@ def _values(t:torch.Tensor, k:int=5) -> str:
     u = t.unique().tolist()
     return ', '.join(map(str, u[:k])) + (', ...' if len(u) > k else '')
 
-def softmax_multilabel(b:Batch) -> Finding|None:
+def softmax_multilabel(b:Batch, # one batch, as the rules read it
+                      ) -> Finding|None:
     "Multi-hot targets with a softmax or cross-entropy head, or decoded with argmax: one label per item at most."
     rows = b.labels_per_row
     if rows is None or not bool((rows > 1).any()): return None
@@ -357,7 +366,8 @@ def softmax_multilabel(b:Batch) -> Finding|None:
     return Finding('softmax-multilabel', "multi-hot targets read as one class per item",
                    f"The targets are multi-hot: {many}, {why}.", fix, '03_cross_entropy')
 
-def regression_loss(b:Batch) -> Finding|None:
+def regression_loss(b:Batch, # one batch, as the rules read it
+                   ) -> Finding|None:
     "A regression loss (MSE, L1) on class indices or one-hot targets."
     if b.info.kind != 'regression': return None
     rows, y = b.labels_per_row, b.y
@@ -376,7 +386,8 @@ def regression_loss(b:Batch) -> Finding|None:
         "loss_func = nn.CrossEntropyLoss()  # targets: class indices (yb.argmax(1) for one-hot rows)",
         '05_final_activation')
 
-def target_format(b:Batch) -> Finding|None:
+def target_format(b:Batch, # one batch, as the rules read it
+                 ) -> Finding|None:
     "Float or one-hot targets where class indices are expected; class indices where 0/1 labels are expected."
     y, rows, shape = b.y, b.labels_per_row, tuple(b.seen.out.shape)
     if b.info.kind == 'single-label':
@@ -403,7 +414,8 @@ def _format(b:Batch, what:str, expected:str, fix:str, why:str) -> Finding:
     return Finding('target-format', f"the targets are {what}; {b.name} expects {expected}",
                    f"The targets are {what}, shape {tuple(b.y.shape)}, but {why}. {b.said()}", fix, '03_cross_entropy')
 
-def target_range(b:Batch) -> Finding|None:
+def target_range(b:Batch, # one batch, as the rules read it
+                ) -> Finding|None:
     "Class indices outside [0, C), other than the loss's `ignore_index`."
     y, c = b.y, b.n_classes
     if b.info.kind != 'single-label' or not b.index_shape or y.is_floating_point() or y.dtype == torch.bool: return None
@@ -427,7 +439,8 @@ def _uniform(b:Batch) -> torch.Tensor:
     if b.expects == 'log-probabilities': return torch.full_like(out, -math.log(b.n_classes))
     return torch.full_like(out, 0.5) if b.expects == 'probabilities' else torch.zeros_like(out)
 
-def initial_loss(b:Batch) -> Finding|None:
+def initial_loss(b:Batch, # one batch, as the rules read it
+                ) -> Finding|None:
     "A loss far above that of outputs that say nothing (log C; log 2 per label): bad scale or initialisation."
     if b.info.kind == 'regression': return None
     (value, _), (base, _) = b.loss(), b.loss(_uniform(b))
@@ -451,12 +464,15 @@ def _metric(m, b:Batch) -> str:
         try: return f"{float(m(b.seen.out, b.y)):.4f}"
         except _REFUSALS as e: return f"an error ({str(e).split(':')[0]})"
 
-def metric_activation(b:Batch) -> Finding|None:
-    "`accuracy_multi` applying a sigmoid to probabilities, or none to logits."
+def metric_activation(b:Batch, # one batch, as the rules read it
+                     ) -> Finding|None:
+    "A metric with a `sigmoid` switch (`accuracy_multi`) applying a sigmoid to probabilities, or none to logits."
     for m in b.metrics:
         f, kw = _parts(m)
-        if f is not accuracy_multi: continue
-        applies = kw.get('sigmoid', inspect.signature(f).parameters['sigmoid'].default)
+        try: switch = inspect.signature(f).parameters.get('sigmoid')
+        except (TypeError, ValueError): continue
+        if switch is None or (switch.default is inspect.Parameter.empty and 'sigmoid' not in kw): continue
+        applies, name = bool(kw.get('sigmoid', switch.default)), getattr(f, '__name__', 'the metric')
         if not (b.probs_like if applies else not b.in_unit): continue
         got, right = _metric(m, b), _metric(functools.partial(f, **{**kw, 'sigmoid': not applies}), b)
         share = b.y.float().mean().item() if b.labels_per_row is not None else None
@@ -466,11 +482,10 @@ def metric_activation(b:Batch) -> Finding|None:
                             f"[0.5, 0.7311], above the threshold of 0.5, so every label counts as yes{yes}")
         else: what = (f"is told `sigmoid=False`, but the outputs run from {b.lo:.4g} to {b.hi:.4g}: they are logits, "
                       "and a threshold of 0.5 on a logit is a threshold of 0.6225 on its probability")
-        return Finding('metric-activation', f"accuracy_multi {'applies a sigmoid twice' if applies else 'gets none'}",
-            f"The metric `accuracy_multi` {what}. It gives {got}; with `sigmoid={not applies}` it gives {right}.",
-            f"metrics = [partial(accuracy_multi, sigmoid=False)]  # the outputs are probabilities" if applies else
-            "metrics = [accuracy_multi]  # sigmoid=True, its default: the outputs are logits",
-            '04_accuracy_is_not_a_loss')
+        return Finding('metric-activation', f"{name} {'applies a sigmoid twice' if applies else 'gets none'}",
+            f"The metric `{name}` {what}. It gives {got}; with `sigmoid={not applies}` it gives {right}.",
+            f"metrics = [partial({name}, sigmoid={not applies})]  # the outputs are "
+            f"{'probabilities' if applies else 'logits'}", '04_accuracy_is_not_a_loss')
     return None
 
 def _uneven(counts:torch.Tensor, # how many items of each class (or answers of each kind)
@@ -479,7 +494,8 @@ def _uneven(counts:torch.Tensor, # how many items of each class (or answers of e
     n, k, top = counts.sum().item(), len(counts), counts.max().item()
     return top / n >= (1 + 1 / k) / 2 and top > n / k + 3 * math.sqrt(n * (1 / k) * (1 - 1 / k))
 
-def class_imbalance(b:Batch) -> Finding|None:
+def class_imbalance(b:Batch, # one batch, as the rules read it
+                   ) -> Finding|None:
     "Targets so uneven that accuracy misleads: the majority answer alone scores high."
     y, rows = b.y, b.labels_per_row
     if b.info.kind == 'single-label' and b.index_shape and not y.is_floating_point() and y.dtype != torch.bool:

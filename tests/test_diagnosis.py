@@ -195,6 +195,17 @@ def test_metric_activation():
     explicit = functools.partial(accuracy_multi, thresh=0.3, sigmoid=True)
     assert codes(nn.BCELoss(), [explicit], **sig['sequential']) == ['metric-activation']
 
+def test_metric_activation_reads_any_metric_with_a_sigmoid_switch():
+    "fastai's `accuracy_multi(inp, targ, thresh=0.5, sigmoid=True)` has the same switch as lessonkit's."
+    def accuracy_multi_fastai(inp, targ, thresh=0.5, sigmoid=True):
+        if sigmoid: inp = inp.sigmoid()
+        return ((inp > thresh) == targ.bool()).float().mean()
+    def plain(inp, targ): return ((inp > 0) == targ.bool()).float().mean()
+    sig = setups('sigmoid', MULTI)['sequential']
+    d = doctor(loss_func=nn.BCELoss(), metrics=[accuracy_multi_fastai, plain], **sig)
+    assert d.codes == ['metric-activation'] and '`accuracy_multi_fastai`' in d[0].explanation
+    assert codes(nn.BCELoss(), [functools.partial(accuracy_multi_fastai, sigmoid=False), plain], **sig) == []
+
 def test_class_imbalance():
     g = torch.Generator().manual_seed(1)
     uneven = torch.where(torch.rand(N, generator=g) < 0.85, 0, YB)
