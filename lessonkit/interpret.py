@@ -222,6 +222,7 @@ class _Kept:
         self.n += k
 
     def _grown(self, b:torch.Tensor, need:int) -> torch.Tensor:
+        "`b` with room for `need` items at least (twice its length, to grow rarely), its first `n` copied."
         new = b.new_empty((max(need, 2 * len(b)), *b.shape[1:]))
         new[:self.n] = b[:self.n]
         return new
@@ -304,10 +305,10 @@ def plot_top_losses(self:ClassificationInterpretation,
     if self.multi_label: print(self.top_losses_table(k)); return
     ncols = check_int(ncols, 'ncols', 1)
     if self.items is None:
-        raise ValueError("`items` is None: there are no inputs to show. `from_model` reads them from `xs` of "
-                         "`(xs, ys)`, or from a DataLoader's dataset when it goes through it in order; this data "
-                         "had neither (a shuffled loader, an iterable dataset, a generator). Pass `items=` (the "
-                         "images, in the order of `data`) to plot them; `top_losses_table` works without")
+        raise ValueError("`items` is None: there are no inputs to show. Pass `items=` (the images, in the order of "
+                         "the outputs) to `from_preds` or `from_model`; `from_model` finds them itself in `xs` of "
+                         "`(xs, ys)`, or in a DataLoader's dataset when the loader goes through it in order (not a "
+                         "shuffled loader, an iterable dataset or a generator). `top_losses_table` works without")
     import matplotlib.pyplot as plt
     _, idxs = self.top_losses(k)
     nrows = -(-len(idxs) // ncols)
