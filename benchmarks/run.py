@@ -1,7 +1,7 @@
 """lessonkit's benchmarks: run them, print a table with each target met or missed, write benchmarks/results.json.
 
 Usage: `python benchmarks/run.py [--only imports,losses,...]` (default: every section, in the order below).
-Sections: imports, losses, interpret, explorers, lessons, site. See benchmarks/README.md for what each measures.
+Sections: imports, losses, interpret, interpret_loader, explorers, lessons, site. See benchmarks/README.md for what each measures.
 With `--only`, sections not run keep their previous figures from results.json (each section records when it ran)."""
 import argparse, json, os, platform, subprocess, sys, time
 from datetime import datetime, timezone
@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import ROOT, BENCH
 
 RESULTS = BENCH/'results.json'
-SECTIONS = ['imports', 'losses', 'interpret', 'explorers', 'lessons', 'site']
+SECTIONS = ['imports', 'losses', 'interpret', 'interpret_loader', 'explorers', 'lessons', 'site']
 
 # the targets: (section, label, how to read the value from that section's results, limit, unit); value <= limit is met
 TARGETS = [
@@ -20,6 +20,9 @@ TARGETS = [
     ('imports', 'import lessonkit / import torch', lambda r: r['ratio'], 1.3, 'x'),
     ('interpret', 'interpretation 1e6 x 100: time', lambda r: r['total_s'], 5, 's'),
     ('interpret', 'interpretation 1e6 x 100: peak memory / logits', lambda r: r['peak_over_logits'], 3, 'x'),
+    ('interpret_loader', 'from_model over a DataLoader 1e6 x 100: time / from tensors', lambda r: r['time_ratio'], 1.5, 'x'),
+    ('interpret_loader', 'from_model over a DataLoader 1e6 x 100: peak memory / probabilities',
+     lambda r: r['peak_over_probs'], 2, 'x'),
 ]
 
 def machine() -> dict:
@@ -74,6 +77,17 @@ def rows(results:dict) -> list:
             out.append((f"  {name}", f"{r['total_s']:.1f} s" + ('' if r['ok'] else ' FAILED'), '', ''))
         r = results['lessons']
         out.append(('every notebook (lessons, home, reference pages)', f"{r['all_notebooks_total_s']:.1f} s, of which kernel start-up and shutdown {r['kernel_overhead_s']:.1f} s", '', ''))
+    if results.get('interpret_loader', {}).get('status') == 'ok':
+        r = results['interpret_loader']
+        wall, alone = r['time']['best_wall_s'], r['time']['loader_alone_s']
+        out.append(('  from_model: tensors / DataLoader / default per-item DataLoader / all outputs first',
+                    ' / '.join(f"{wall[k]:.2f} s" for k in ('tensors', 'loader', 'loader_per_item', 'full_outputs')) +
+                    f" (CPU-time ratio {r['cpu_time_ratio']:.2f}x)", '', ''))
+        out.append(('  the DataLoaders alone, yielding their batches: batched / per item',
+                    f"{alone['loader']:.2f} s / {alone['loader_per_item']:.2f} s; from_model over the DataLoader less "
+                    f"its loader's time: {(wall['loader'] - alone['loader']) / wall['tensors']:.2f}x the tensors'", '', ''))
+        out.append(('  from_model peak memory / probabilities: tensors / all outputs first',
+                    f"{r['tensors_peak_over_probs']:.2f}x / {r['full_outputs_peak_over_probs']:.2f}x", '', ''))
     if results.get('site', {}).get('status') == 'ok':
         out.append(('cold site build', f"{results['site']['cold_s']:.1f} s", '', ''))
     if results.get('imports', {}).get('status') == 'ok':

@@ -8,7 +8,7 @@ __all__ = []
 # %% ../nbs/99_package.ipynb #bfe88404
 __version__ = "0.1.0"
 import importlib as _importlib, importlib.abc as _abc, sys as _sys
-from . import checks, probabilities, losses, metrics, activations, inference, interpret, tta, digits
+from . import checks, probabilities, losses, metrics, activations, inference, interpret, tta, digits, diagnosis
 from .probabilities import *
 from .losses import *
 from .metrics import *
@@ -17,8 +17,9 @@ from .inference import *
 from .interpret import *
 from .tta import *
 from .digits import *
+from .diagnosis import *
 
-_EAGER = (probabilities, losses, metrics, activations, inference, interpret, tta, digits)
+_EAGER = (probabilities, losses, metrics, activations, inference, interpret, tta, digits, diagnosis)
 _LAZY = {'explorers': ('LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer',
                        'LossCurveExplorer', 'loss_curve_explorer'),
          'rendering': (), 'exercises': ()}

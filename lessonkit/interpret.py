@@ -96,19 +96,24 @@ class ClassificationInterpretation:
     @classmethod
     def from_model(cls,
                    model:nn.Module, # the trained model
-                   xs, # the inputs
-                   ys, # their targets
+                   data, # `(xs, ys)`: inputs and targets (tensors or arrays); or a DataLoader of (x, y) batches
                    loss_func, # the loss the model was trained with
                    act=None, # the activation to apply instead of `final_activation(loss_func)`
                    classes=None, # the class names
-                   items=None, # what to plot for each item (default: `xs`)
-                   batch_size:int=256, # items per forward pass
+                   items=None, # what to plot for each item (default: `xs`, or the inputs of `data.dataset`)
+                   batch_size:int=256, # items per forward pass, for `(xs, ys)`
                    thresh:float=0.5, # multi-label: the probability above which a label is predicted
+                   progress:bool=True, # show a progress bar over the batches (when fastprogress is installed)
                   ):
-        "Run `model` on `xs` (evaluation mode, no gradients, in batches) and interpret its outputs against `ys`."
-        outputs = get_preds(model, xs, act=identity, batch_size=batch_size)
-        items = xs if items is None else items
-        return cls.from_preds(outputs, ys, loss_func, act=act, classes=classes, items=items, thresh=thresh)
+        "Run `model` over `data` batch by batch, without gradients; keep probabilities, losses, predictions, targets."
+        batches, n, total = _batches(data, batch_size)
+        kept = _Kept(n)
+        for xb, yb in _progress(batches, progress, total):
+            out = get_preds(model, xb, act=identity, batch_size=max(len(xb), 1))
+            kept.add(cls.from_preds(out, yb, loss_func, act=act, classes=None if kept.n else classes, thresh=thresh))
+        probs, targets, losses, preds = kept.results()
+        items = _plot_items(data, kept.n) if items is None else _checked_items(items, kept.n)
+        return cls(probs, targets, losses, preds, kept.multi_label, classes=kept.classes, items=items, thresh=thresh)
 
     def __len__(self): return len(self.losses)
     def __repr__(self):
@@ -161,6 +166,99 @@ def _checked_classes(classes, n_classes:int) -> list:
         raise ValueError(f"`classes` has {len(names)} names; expected {n_classes}, one per column of `outputs`")
     return list(names)
 
+# %% ../nbs/06_interpretation.ipynb #6ac2f0a6
+import numpy as np
+from torch.utils.data import BatchSampler, DataLoader, IterableDataset, SequentialSampler
+
+def _batches(data, batch_size) -> tuple:
+    "(an iterable of (x, y) batches, how many items it holds or None, how many batches or None) for `from_model`."
+    if isinstance(data, (torch.Tensor, np.ndarray)):
+        raise TypeError("`data` is a single tensor or array; pass `(xs, ys)`, inputs and targets, or a DataLoader of "
+                        "(x, y) batches")
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (torch.Tensor, np.ndarray)):
+        (xs, ys), bs = data, check_int(batch_size, 'batch_size', 1)
+        if len(xs) != len(ys):
+            raise ValueError(f"`data` holds {len(xs)} inputs and {len(ys)} targets; expected one target per input")
+        return ((xs[i:i + bs], ys[i:i + bs]) for i in range(0, len(xs), bs)), len(xs), -(-len(xs) // bs)
+    if not hasattr(data, '__iter__'):
+        raise TypeError(f"`data` must be `(xs, ys)` or a DataLoader of (x, y) batches; got {type(data).__name__}")
+    return _pairs(data), _sized(getattr(data, 'dataset', None)), _sized(data)
+
+def _sized(x) -> int|None:
+    "`len(x)`, or None when `x` has no length (an iterable dataset, a generator)."
+    try: return len(x)
+    except TypeError: return None
+
+def _pairs(batches):
+    "The (x, y) batches of `batches`, refusing any other kind of batch with an error that names `data`."
+    for i, b in enumerate(batches):
+        if not isinstance(b, (tuple, list)) or len(b) != 2:
+            raise TypeError(f"`data` must yield (x, y) batches; batch {i} is a {type(b).__name__}"
+                            f"{f' of {len(b)}' if isinstance(b, (tuple, list)) else ''}")
+        yield b
+
+def _progress(batches, show:bool, total:int|None):
+    "`batches`, with a fastprogress bar if `show` and fastprogress is installed (a lessons extra), else as they are."
+    if not show: return batches
+    try: from fastprogress.fastprogress import progress_bar
+    except ImportError: return batches
+    return progress_bar(batches, total='noinfer' if total is None else total, leave=False)
+
+class _Kept:
+    "`from_model`'s results, batch by batch, in tensors sized once for `n` items (grown if more come)."
+    def __init__(self, n:int|None): self.hint, self.n, self.bufs = n, 0, None
+
+    def add(self, part):
+        "Append one batch's `ClassificationInterpretation`."
+        fields, k = (part.probs, part.targets, part.losses, part.preds), len(part)
+        if self.bufs is None:
+            self.multi_label, self.classes = part.multi_label, part.classes
+            self.bufs = [t.new_empty((max(self.hint or 0, k), *t.shape[1:])) for t in fields]
+        if part.probs.shape[1:] != self.bufs[0].shape[1:]:
+            raise ValueError(f"`data` gives outputs of shape {tuple(part.probs.shape)} after {self.n} items; "
+                             f"the first batch gave {self.bufs[0].shape[1]} columns: every batch needs the same")
+        if self.n + k > len(self.bufs[0]): self.bufs = [self._grown(b, self.n + k) for b in self.bufs]
+        for b, t in zip(self.bufs, fields): b[self.n:self.n + k] = t
+        self.n += k
+
+    def _grown(self, b:torch.Tensor, need:int) -> torch.Tensor:
+        "`b` with room for `need` items at least (twice its length, to grow rarely), its first `n` copied."
+        new = b.new_empty((max(need, 2 * len(b)), *b.shape[1:]))
+        new[:self.n] = b[:self.n]
+        return new
+
+    def results(self) -> list:
+        "(probs, targets, losses, preds) of every item so far."
+        if self.bufs is None: raise ValueError("`data` holds no batches; expected at least one (x, y) batch")
+        return [b[:self.n] for b in self.bufs]
+
+class _DatasetInputs:
+    "The inputs of a dataset's first `n` items, fetched one by one when a plot asks: `dataset[i][0]`."
+    def __init__(self, dataset, n:int): self.dataset, self.n = dataset, n
+    def __len__(self): return self.n
+    def __getitem__(self, i):
+        item = self.dataset[int(i)]
+        return item[0] if isinstance(item, (tuple, list)) else item
+
+def _in_order(loader:DataLoader) -> bool:
+    "Whether `loader` goes through its dataset in index order (its sampler is sequential), so item i is `dataset[i]`."
+    s = loader.batch_sampler if loader.batch_sampler is not None else loader.sampler
+    while isinstance(s, BatchSampler): s = s.sampler
+    return isinstance(s, SequentialSampler)
+
+def _plot_items(data, n:int):
+    "What the plots show for `data`: `xs` of a pair, a DataLoader's dataset read in order, or None (nothing to read)."
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (torch.Tensor, np.ndarray)):
+        return data[0]
+    ds = getattr(data, 'dataset', None)
+    readable = isinstance(data, DataLoader) and not isinstance(ds, IterableDataset) and _in_order(data)
+    return _DatasetInputs(ds, n) if readable else None
+
+def _checked_items(items, n:int):
+    "`items` given to `from_model`, one per item of `data`."
+    if len(items) != n: raise ValueError(f"`items` has {len(items)} entries; expected {n}, one per item of `data`")
+    return items
+
 # %% ../nbs/06_interpretation.ipynb #c8d9e0f1
 @patch
 def top_losses(self:ClassificationInterpretation,
@@ -207,8 +305,10 @@ def plot_top_losses(self:ClassificationInterpretation,
     if self.multi_label: print(self.top_losses_table(k)); return
     ncols = check_int(ncols, 'ncols', 1)
     if self.items is None:
-        raise ValueError("`items` is None: pass `items=` (the images) to `from_preds` to plot them; "
-                         "`top_losses_table` works without")
+        raise ValueError("`items` is None: there are no inputs to show. Pass `items=` (the images, in the order of "
+                         "the outputs) to `from_preds` or `from_model`; `from_model` finds them itself in `xs` of "
+                         "`(xs, ys)`, or in a DataLoader's dataset when the loader goes through it in order (not a "
+                         "shuffled loader, an iterable dataset or a generator). `top_losses_table` works without")
     import matplotlib.pyplot as plt
     _, idxs = self.top_losses(k)
     nrows = -(-len(idxs) // ncols)

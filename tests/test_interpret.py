@@ -1,4 +1,4 @@
-"`lessonkit.interpret`: ClassificationInterpretation against brute force and torch (losses, top losses, confusion, uncertainty), titles that never round a doubt away, bad input, and the digits helpers (lessonkit.digits)."
+"`lessonkit.interpret`: ClassificationInterpretation against brute force and torch (losses, top losses, confusion, uncertainty), titles that never round a doubt away, bad input, `from_model` over tensors, DataLoaders and any iterable of batches, and the digits helpers (lessonkit.digits)."
 import functools, math
 import numpy as np, pytest, torch
 import torch.nn as nn
@@ -197,7 +197,8 @@ def test_digits_helpers_and_from_model():
     assert torch.equal(load_digits_data()[3], yv)  # the split is fixed by the seed
     model = train_digits_model(xt, yt, xv, yv, epochs=2, progress=False)
     assert not model.training
-    interp = ClassificationInterpretation.from_model(model, xv, yv, nn.CrossEntropyLoss(), classes=DIGIT_CLASSES)
+    interp = ClassificationInterpretation.from_model(model, (xv, yv), nn.CrossEntropyLoss(), classes=DIGIT_CLASSES,
+                                                     progress=False)
     assert (interp.preds == yv).float().mean() > 0.8
     assert interp.items is xv and interp.confusion_matrix().sum() == 359
     with pytest.raises(ValueError, match='`valid_pct`'): load_digits_data(valid_pct=1.5)
@@ -210,3 +211,163 @@ def test_interpretation_benchmark_on_a_small_case():
     r = worker(5000, 20)
     assert set(r['steps_s']) == {'from_preds', 'top_losses', 'confusion_matrix', 'read_probs_and_losses'}
     assert all(v >= 0 for v in r['from_preds_phases_s'].values()) and r['losses_shape'] == [5000]
+# ---------------------------------------------------------------- from_model: tensors, DataLoaders, any iterable of batches
+import gc, sys, weakref
+from torch.utils.data import DataLoader, IterableDataset, RandomSampler, TensorDataset
+
+def fm_case(n=300, c=7, seed=20, multi=False):
+    "A small model and its data: inputs (n, 5), class indices or 0/1 labels, and the model's outputs in one pass."
+    g = gen(seed)
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, c))
+    x = torch.randn(n, 5, generator=g)
+    y = (torch.rand(n, c, generator=g) < 0.4).float() if multi else torch.randint(0, c, (n,), generator=g)
+    with torch.no_grad(): out = model.eval()(x)
+    return model.train(), x, y, out
+
+def same(a, b):
+    torch.testing.assert_close(a.probs, b.probs)
+    torch.testing.assert_close(a.losses, b.losses)
+    assert torch.equal(a.preds, b.preds) and torch.equal(a.targets, b.targets) and a.multi_label == b.multi_label
+
+class Stream(IterableDataset):
+    "A dataset with no `__getitem__` and no length: items come one by one."
+    def __init__(self, x, y): self.x, self.y = x, y
+    def __iter__(self): return iter(zip(self.x, self.y))
+
+@pytest.mark.parametrize('loss_func, multi', [(nn.CrossEntropyLoss(), False), (F.cross_entropy, False),
+                                              (nn.BCEWithLogitsLoss(), True)], ids=['CE', 'F.ce', 'BCE'])
+def test_from_model_equals_from_preds_for_every_kind_of_data(loss_func, multi):
+    model, x, y, out = fm_case(multi=multi)
+    want = ClassificationInterpretation.from_preds(out, y, loss_func)
+    datas = {'tensors': (x, y), 'arrays': (x.numpy(), y.numpy()),
+             'DataLoader': DataLoader(TensorDataset(x, y), batch_size=64),
+             'DataLoader of batches': DataLoader(TensorDataset(x, y), batch_size=None,
+                                                 sampler=torch.utils.data.BatchSampler(
+                                                     torch.utils.data.SequentialSampler(range(len(x))), 50, False)),
+             'iterable dataset': DataLoader(Stream(x, y), batch_size=32),
+             'list of batches': list(zip(x.split(70), y.split(70))),
+             'generator': ((xb, yb) for xb, yb in zip(x.split(33), y.split(33)))}
+    for name, data in datas.items():
+        got = ClassificationInterpretation.from_model(model, data, loss_func, batch_size=41, progress=False)
+        same(got, want)
+        assert model.training, name  # put back in the mode it was found in
+    assert all(p.grad is None for p in model.parameters())
+
+def test_from_model_batch_sizes_and_nll_and_act():
+    model, x, y, out = fm_case(n=10)
+    for bs in (1, 3, 10, 11):
+        same(ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss(), batch_size=bs, progress=False),
+             ClassificationInterpretation.from_preds(out, y, nn.CrossEntropyLoss()))
+    lsm = nn.Sequential(model, nn.LogSoftmax(dim=1))
+    same(ClassificationInterpretation.from_model(lsm, (x, y), nn.NLLLoss(), progress=False),
+         ClassificationInterpretation.from_preds(torch.log_softmax(out, 1), y, nn.NLLLoss()))
+    got = ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss(), act=torch.sigmoid, progress=False)
+    torch.testing.assert_close(got.probs, torch.sigmoid(out))
+
+def test_from_model_plots_fetch_items_from_the_dataset_only_in_order():
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    model, _, y, _ = fm_case(n=40, c=3)
+    imgs = torch.rand(40, 1, 4, 4)
+    flat = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    fetched = []
+    class Images(torch.utils.data.Dataset):
+        def __len__(self): return 40
+        def __getitem__(self, i): fetched.append(i); return imgs[i], y[i]
+    interp = ClassificationInterpretation.from_model(flat, DataLoader(Images(), batch_size=8), nn.CrossEntropyLoss(),
+                                                     progress=False)
+    fetched.clear()
+    interp.plot_top_losses(4, ncols=2)
+    _, idx = interp.top_losses(4)
+    assert fetched == idx.tolist()  # only the items shown, by index
+    shown = [ax.images[0].get_array() for ax in plt.gcf().axes if ax.images]
+    assert all(np.allclose(s, imgs[i, 0].numpy()) for s, i in zip(shown, idx.tolist()))
+    plt.close('all')
+    for data in (DataLoader(Images(), batch_size=8, shuffle=True), DataLoader(Stream(imgs, y), batch_size=8),
+                 ((imgs[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8))):
+        interp = ClassificationInterpretation.from_model(flat, data, nn.CrossEntropyLoss(), progress=False)
+        assert interp.items is None
+        with pytest.raises(ValueError, match='there are no inputs to show'): interp.plot_top_losses(4)
+        assert 'item' in interp.top_losses_table(3)  # the table needs no inputs
+    given = ClassificationInterpretation.from_model(flat, DataLoader(Stream(imgs, y), batch_size=8),
+                                                    nn.CrossEntropyLoss(), items=imgs, progress=False)
+    assert given.items is imgs
+
+def test_from_model_keeps_no_inputs():
+    "Every input batch is freed once the model has seen it: the interpretation holds no reference to any."
+    model, x, y, _ = fm_case()
+    refs = []
+    def batches():
+        for xb, yb in zip(x.split(50), y.split(50)):
+            xb = xb.clone(); refs.append(weakref.ref(xb))
+            yield xb, yb
+    interp = ClassificationInterpretation.from_model(model, batches(), nn.CrossEntropyLoss(), progress=False)
+    gc.collect()
+    assert len(refs) == 6 and all(r() is None for r in refs) and interp.items is None
+
+def test_from_model_sizes_its_results_once_and_grows_when_needed():
+    model, x, y, out = fm_case(n=100)
+    want = ClassificationInterpretation.from_preds(out, y)
+    dropped = ClassificationInterpretation.from_model(model, DataLoader(TensorDataset(x, y), batch_size=30, drop_last=True),
+                                                      nn.CrossEntropyLoss(), progress=False)
+    same(dropped, ClassificationInterpretation.from_preds(out[:90], y[:90]))
+    # a sampler that draws more items than the dataset holds: the results grow past the dataset's length
+    order = list(iter(RandomSampler(range(100), replacement=True, num_samples=250, generator=gen(5))))
+    dl = DataLoader(TensorDataset(x, y), batch_size=32, sampler=order)
+    more = ClassificationInterpretation.from_model(model, dl, nn.CrossEntropyLoss(), progress=False)
+    same(more, ClassificationInterpretation.from_preds(out[order], y[order]))
+    assert more.items is None  # not in the dataset's order
+
+def test_from_model_progress_bar(monkeypatch):
+    import fastprogress.fastprogress as fp
+    model, x, y, out = fm_case(n=50)
+    totals = []
+    real = fp.progress_bar
+    monkeypatch.setattr(fp, 'progress_bar', lambda gen, total=None, **kw: totals.append(total) or real(gen, total=total, display=False, **kw))
+    ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss(), batch_size=16)
+    ClassificationInterpretation.from_model(model, DataLoader(TensorDataset(x, y), batch_size=20), nn.CrossEntropyLoss())
+    ClassificationInterpretation.from_model(model, iter(list(zip(x.split(9), y.split(9)))), nn.CrossEntropyLoss())
+    ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss(), progress=False)
+    assert totals == [4, 3, 'noinfer']
+    # without fastprogress (it is a lessons extra): no bar, the same results
+    monkeypatch.setitem(sys.modules, 'fastprogress', None)
+    monkeypatch.setitem(sys.modules, 'fastprogress.fastprogress', None)
+    same(ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss()), ClassificationInterpretation.from_preds(out, y))
+    assert totals == [4, 3, 'noinfer']
+
+def test_from_model_bad_data():
+    model, x, y, _ = fm_case(n=20)
+    CI = ClassificationInterpretation
+    cases = [
+        (lambda: CI.from_model(model, x, y, nn.CrossEntropyLoss()), TypeError, '`data` is a single tensor'),  # the old call
+        (lambda: CI.from_model(model, (x, y[:5]), nn.CrossEntropyLoss()), ValueError, '20 inputs and 5 targets'),
+        (lambda: CI.from_model(model, 7, nn.CrossEntropyLoss()), TypeError, 'got int'),
+        (lambda: CI.from_model(model, [x[:5]], nn.CrossEntropyLoss()), TypeError, 'batch 0 is a Tensor'),
+        (lambda: CI.from_model(model, [(x, y, y)], nn.CrossEntropyLoss()), TypeError, 'batch 0 is a tuple of 3'),
+        (lambda: CI.from_model(model, [], nn.CrossEntropyLoss()), ValueError, '`data` holds no batches'),
+        (lambda: CI.from_model(model, (x, y), nn.CrossEntropyLoss(), batch_size=0), ValueError, '`batch_size` must be an int >= 1'),
+        (lambda: CI.from_model(model, (x, y), nn.CrossEntropyLoss(), classes=list('ab')), ValueError, '`classes` has 2 names; expected 7'),
+        (lambda: CI.from_model(model, (x, y), nn.CrossEntropyLoss(), items=x[:3]), ValueError, '`items` has 3 entries; expected 20'),
+        (lambda: CI.from_model(model, (x, y), nn.MSELoss()), ValueError, 'regression'),
+        (lambda: CI.from_model(model, (x, y + 7), nn.CrossEntropyLoss()), ValueError, 'class index'),
+    ]
+    for f, error, msg in cases:
+        with pytest.raises(error) as e: f()
+        assert msg in str(e.value), (msg, str(e.value))
+    wider = nn.Sequential(model, nn.Linear(7, 9))
+    two = [(x[:10], y[:10]), (x[10:], y[10:])]
+    class Switch(nn.Module):
+        def __init__(self): super().__init__(); self.calls = 0
+        def forward(self, xb): self.calls += 1; return (model if self.calls == 1 else wider)(xb)
+    with pytest.raises(ValueError, match='every batch needs the same'): CI.from_model(Switch(), two, nn.CrossEntropyLoss(), progress=False)
+
+def test_loader_benchmark_on_a_small_case():
+    "benchmarks/bench_interpret_loader.py runs every route, and they agree."
+    sys.path.insert(0, 'benchmarks')
+    from bench_interpret_loader import memory_worker, time_worker, ROUTES
+    mem = {r: memory_worker(r, 3000, 10, threads=0, batch=256) for r in ROUTES}
+    assert all(m['sample'] == mem['tensors']['sample'] for m in mem.values())
+    assert all(m['probs_mb'] == round(3000 * 10 * 4 / 2**20, 1) for m in mem.values())
+    t = time_worker(3000, 10, threads=0, batch=256, rounds=1)
+    assert set(t['best_wall_s']) == set(ROUTES) and set(t['loader_alone_s']) == {'loader', 'loader_per_item'}
