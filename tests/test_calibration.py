@@ -1,5 +1,5 @@
 "`lessonkit.calibration`: reliability bins and calibration error against torchmetrics, scikit-learn and hand-computed tables; edges, empty bins, one item, NumPy in and out; temperature fitting against brute force; the Brier score; the interpretation's methods, the diagram and the explorer; and every bad input."
-import math, subprocess, sys, warnings
+import math, os, subprocess, sys, warnings
 import numpy as np, pytest, torch
 import torch.nn as nn
 from hypothesis import assume, given, settings, strategies as st
@@ -352,3 +352,28 @@ def test_explorer_shows_what_the_functions_compute():
     with pytest.raises(ValueError, match='`logits` looks like probabilities'): calibration_explorer(torch.softmax(z, 1), y)
     with pytest.raises(ValueError, match='`targets` has shape'): calibration_explorer(z, y[:3])
     with pytest.raises(ValueError, match='`temperature` must be a number from 0.1 to 10'): calibration_explorer(z, y, temperature=50)
+
+def test_explorer_picture_is_a_png_that_follows_the_slider_and_matches_a_full_redraw():
+    import io
+    from PIL import Image
+    from lessonkit.explorers import calibration_explorer
+    z, y = calibrated(300, 10, 3., 29)
+    ex = calibration_explorer(z, y)
+    first = ex.image.value
+    img = Image.open(io.BytesIO(first))
+    assert img.format == 'PNG' and img.size[0] == ex.sketch.width
+    ex.temperature = 2.
+    assert ex.image.value != first
+    blitted = ex.sketch.png()
+    ex.sketch.background = None  # a full redraw must give the same picture as the blitted one
+    full = ex.sketch.png()
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(blitted))), np.asarray(Image.open(io.BytesIO(full))))
+
+def test_explorer_is_lazy_and_headless_without_pyplot():
+    code = ("import sys, torch, lessonkit; assert 'ipywidgets' not in sys.modules; "
+            "e = lessonkit.calibration_explorer(torch.randn(50, 4) * 3, torch.randint(0, 4, (50,))); "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'the explorer imported pyplot'; print(type(e).__name__)")
+    env = {k: v for k, v in os.environ.items() if k not in ('MPLBACKEND', 'DISPLAY', 'WAYLAND_DISPLAY')}
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'CalibrationExplorer'
