@@ -69,9 +69,9 @@ class ReliabilityBins(NamedTuple):
               norm:str='l1', # 'l1': the weighted mean gap (ECE); 'l2': its root mean square; 'max': the largest (MCE)
              ): # a float; multi-label: one per label (tensor or NumPy, as the bins)
         "The calibration error these bins show: how far accuracy is from mean confidence, over the non-empty bins."
-        rows = [torch.as_tensor(v) for v in self]
-        if rows[1].ndim == 1: return _gap(*(v[None] for v in rows), check_choice(norm, 'norm', _NORMS)).item()
-        return _like(self.counts, _gap(*rows, check_choice(norm, 'norm', _NORMS)))
+        norm, rows = check_choice(norm, 'norm', _NORMS), [torch.as_tensor(v) for v in self]
+        if rows[1].ndim == 1: return _gap(*(v[None] for v in rows), norm).item()
+        return _like(self.counts, _gap(*rows, norm))
 
 _STRATEGIES, _NORMS = ('uniform', 'quantile'), ('l1', 'l2', 'max')
 
@@ -152,7 +152,7 @@ class ReliabilityDiagram:
                 ):
         e = torch.as_tensor(edges).tolist()
         left, width = e[:-1], [hi - lo for lo, hi in zip(e[:-1], e[1:])]
-        self._bins = list(zip(left, width))
+        self._spans = list(zip(left, width))
         ax.plot([0, 1], [0, 1], ls='--', color='0.5', lw=1, label='calibrated')
         self.bars = ax.bar(left, [0.] * len(left), width, align='edge', color='C0', edgecolor='white', label=ylabel)
         self.claims, = ax.plot([], [], color='C3', lw=2, solid_capstyle='butt', label='mean confidence')
@@ -172,7 +172,7 @@ class ReliabilityDiagram:
     def show(self, counts, confidence, accuracy):
         "Pose the artists for one label's bins; an empty bin gets no bar, no mean confidence and no count."
         xs, ys = [], []
-        for bar, count, (lo, w), n, c, a in zip(self.bars, self.counts, self._bins, torch.as_tensor(counts).tolist(),
+        for bar, count, (lo, w), n, c, a in zip(self.bars, self.counts, self._spans, torch.as_tensor(counts).tolist(),
                                                 torch.as_tensor(confidence).tolist(), torch.as_tensor(accuracy).tolist()):
             bar.set_visible(n > 0); count.set_visible(n > 0)
             if n == 0: continue
@@ -223,7 +223,7 @@ def brier_score(probs, # (N, C) single-label probabilities (rows sum to 1), (N,)
 # %% ../nbs/09_calibration.ipynb #30477e1f
 _T_RANGE = 1e3  # the search for 1/T, on logits rescaled to unit RMS, runs from 1/_T_RANGE to _T_RANGE
 
-def _checked_logits(logits, multi_label:bool) -> tuple: # (logits as float64, was_numpy)
+def _checked_logits(logits, multi_label:bool) -> tuple: # (logits, was_numpy)
     "Logits for a temperature: (N, C), or for sigmoids (N,) too; finite; not probabilities."
     z, was_numpy = as_tensor(logits, 'logits')
     z = z.detach()
@@ -237,7 +237,7 @@ def _checked_logits(logits, multi_label:bool) -> tuple: # (logits as float64, wa
     fix = ("Pass the outputs before the sigmoid (or `torch.logit(probs)`)" if multi_label else
            "Pass the outputs before the softmax (or `probs.log()`)")
     refuse_probabilities(z, *check_finite(z, 'logits'), 'logits', fix, dim=None if multi_label else 1)
-    return z.double(), was_numpy
+    return z, was_numpy
 
 def _nll_slope(z:torch.Tensor, y:torch.Tensor, beta:float, multi_label:bool) -> tuple: # (first, second)
     "The first and second derivative with respect to `beta` of the mean NLL of the logits `beta * z`."
@@ -270,15 +270,15 @@ def fit_temperature(logits, # (N, C) logits and class indices; with `multi_label
                     multi_label:bool=False, # one sigmoid per value (binary, multi-label) instead of a softmax per row
                    ) -> float: # the temperature T > 0: divide the logits by it
     "The temperature T that minimises the NLL of `logits / T`: fit it on held-out data, judge it on other data."
-    z, _ = _checked_logits(logits, multi_label)
+    z = _checked_logits(logits, multi_label)[0].double()
     y = binary_target(targets, z, 'logits', zero_one=True, target_name='targets') if multi_label else \
         class_indices(targets, z, 'logits', target_name='targets')
     scale = (z if multi_label else z - z.mean(1, keepdim=True)).pow(2).mean().sqrt().item()
     if scale == 0: return 1.  # every probability is the same whatever T is
     beta = _fit_beta(z / scale, y, multi_label)
     if beta in (1 / _T_RANGE, _T_RANGE):
-        why = ("it keeps falling as T shrinks: the model is right, and sure, on every item that counts"
-               if beta == _T_RANGE else "it keeps falling as T grows: the logits do no better than a uniform guess")
+        why = ("it keeps falling as T shrinks, as it does when every prediction is right" if beta == _T_RANGE else
+               "it keeps falling as T grows: the logits do no better than a uniform guess")
         warnings.warn(f"no temperature minimises the NLL of these {len(z)} items ({why}); returning T = "
                       f"{scale / beta:.4g}, the end of the search. Fit T on more held-out items", stacklevel=2)
     return scale / beta
@@ -289,9 +289,8 @@ def temperature_scale(logits, # (N, C) logits; with `multi_label`, (N, C) or (N,
                      ): # probabilities, the kind of `logits`
     "The calibrated probabilities: softmax (or sigmoid) of `logits / temperature`."
     z, was_numpy = _checked_logits(logits, multi_label)
-    z = z / check_positive(temperature, 'temperature')
-    return like_input((torch.sigmoid(z) if multi_label else torch.softmax(z, 1)).to(as_tensor(logits)[0].dtype),
-                      was_numpy)
+    scaled = z.double() / check_positive(temperature, 'temperature')
+    return like_input((torch.sigmoid(scaled) if multi_label else torch.softmax(scaled, 1)).to(z.dtype), was_numpy)
 
 # %% ../nbs/09_calibration.ipynb #e7c78402
 @patch
