@@ -164,6 +164,9 @@ class ReliabilityDiagram:
             return
         self.counts = list(count_ax.bar(left, [1.] * len(left), width, align='edge', color='0.6', edgecolor='white'))
         count_ax.set(xlim=(0, 1), yscale='log', ylim=(0.7, 1.5 * max(n_items, 1)), xlabel=xlabel, ylabel='items')
+        ticks = [10 ** k for k in range(len(str(max(n_items, 1))))]  # 1, 10, 100, ... up to n_items
+        count_ax.set_yticks(ticks, [str(t) for t in ticks])  # plain labels, no minor ticks: quick to draw
+        count_ax.minorticks_off()
         ax.tick_params(labelbottom=False)
 
     @property
