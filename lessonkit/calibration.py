@@ -155,7 +155,7 @@ class ReliabilityDiagram:
         self._spans = list(zip(left, width))
         ax.plot([0, 1], [0, 1], ls='--', color='0.5', lw=1, label='calibrated')
         self.bars = ax.bar(left, [0.] * len(left), width, align='edge', color='C0', edgecolor='white', label=ylabel)
-        self.claims, = ax.plot([], [], color='C3', lw=2, solid_capstyle='butt', label='mean confidence')
+        self.claims, = ax.plot([], [], color='C3', lw=2, solid_capstyle='butt', label=f"mean {xlabel}")
         ax.set(xlim=(0, 1), ylim=(0, 1.1), ylabel=ylabel)
         ax.legend(loc='upper left', fontsize=7, frameon=False)
         if count_ax is None:
@@ -206,8 +206,8 @@ def _diagram_axes(ax, n:int) -> tuple: # (diagram Axes, count Axes or None), `n`
     "Axes for `n` diagrams: those given (counts as numbers), or a new figure with a strip of counts under each."
     if ax is None:
         import matplotlib.pyplot as plt
-        _, axs = plt.subplots(2, n, figsize=(4.2 * n, 4.2), height_ratios=[3, 1], sharex='col', squeeze=False,
-                              layout='constrained')
+        _, axs = plt.subplots(2, n, figsize=(4 * n, 4), height_ratios=[3, 1], sharex='col', squeeze=False,
+                              gridspec_kw=dict(hspace=0.08, wspace=0.3))  # fixed spacing: no layout engine to run
         return list(axs[0]), list(axs[1])
     axs = list(ax) if isinstance(ax, (list, tuple)) or hasattr(ax, 'flat') else [ax]
     axs = [a for row in axs for a in (row.flat if hasattr(row, 'flat') else [row])]
@@ -278,7 +278,7 @@ def fit_temperature(logits, # (N, C) logits and class indices; with `multi_label
         class_indices(targets, z, 'logits', target_name='targets')
     scale = (z if multi_label else z - z.mean(1, keepdim=True)).pow(2).mean().sqrt().item()
     if scale == 0: return 1.  # every probability is the same whatever T is
-    beta = _fit_beta(z / scale, y, multi_label)
+    with torch_threads(1): beta = _fit_beta(z / scale, y, multi_label)  # a few passes over small tensors
     if beta in (1 / _T_RANGE, _T_RANGE):
         why = ("it keeps falling as T shrinks, as it does when every prediction is right" if beta == _T_RANGE else
                "it keeps falling as T grows: the logits do no better than a uniform guess")
