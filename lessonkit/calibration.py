@@ -159,7 +159,8 @@ class ReliabilityDiagram:
         ax.set(xlim=(0, 1), ylim=(0, 1.1), ylabel=ylabel)
         ax.legend(loc='upper left', fontsize=7, frameon=False)
         if count_ax is None:
-            self.counts = [ax.text(lo + w / 2, 0, '', ha='center', va='bottom', fontsize=7) for lo, w in zip(left, width)]
+            self.counts = [ax.text(lo + w / 2, 0, '', ha='center', va='bottom', fontsize=7)
+                           for lo, w in zip(left, width)]
             ax.set_xlabel(xlabel)
             return
         self.counts = list(count_ax.bar(left, [1.] * len(left), width, align='edge', color='0.6', edgecolor='white'))
@@ -175,8 +176,8 @@ class ReliabilityDiagram:
     def show(self, counts, confidence, accuracy):
         "Pose the artists for one label's bins; an empty bin gets no bar, no mean confidence and no count."
         xs, ys = [], []
-        for bar, count, (lo, w), n, c, a in zip(self.bars, self.counts, self._spans, torch.as_tensor(counts).tolist(),
-                                                torch.as_tensor(confidence).tolist(), torch.as_tensor(accuracy).tolist()):
+        values = (torch.as_tensor(v).tolist() for v in (counts, confidence, accuracy))
+        for bar, count, (lo, w), n, c, a in zip(self.bars, self.counts, self._spans, *values):
             bar.set_visible(n > 0); count.set_visible(n > 0)
             if n == 0: continue
             bar.set_height(a)
