@@ -8,7 +8,8 @@ __all__ = []
 # %% ../nbs/99_package.ipynb #bfe88404
 __version__ = "0.1.0"
 import importlib as _importlib, importlib.abc as _abc, sys as _sys
-from . import checks, probabilities, losses, metrics, activations, inference, interpret, tta, digits, diagnosis
+from . import (checks, probabilities, losses, metrics, activations, inference, interpret, tta, digits, calibration,
+                       diagnosis)
 from .probabilities import *
 from .losses import *
 from .metrics import *
@@ -17,11 +18,12 @@ from .inference import *
 from .interpret import *
 from .tta import *
 from .digits import *
+from .calibration import *
 from .diagnosis import *
 
-_EAGER = (probabilities, losses, metrics, activations, inference, interpret, tta, digits, diagnosis)
+_EAGER = (probabilities, losses, metrics, activations, inference, interpret, tta, digits, calibration, diagnosis)
 _LAZY = {'explorers': ('LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer',
-                       'LossCurveExplorer', 'loss_curve_explorer'),
+                       'LossCurveExplorer', 'loss_curve_explorer', 'CalibrationExplorer', 'calibration_explorer'),
          'rendering': (), 'exercises': ()}
 _LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
 __all__ = [name for m in _EAGER for name in m.__all__] + list(_LAZY_NAMES)

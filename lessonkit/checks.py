@@ -10,9 +10,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['check_int', 'check_number', 'check_reduction', 'check_thresh', 'check_names', 'as_tensor', 'like_input', 'class_dim',
-           'class_axis', 'check_finite', 'sum_tolerance', 'row_sum_error', 'refuse_non_probabilities',
-           'refuse_non_log_probabilities', 'warn_if_probabilities', 'check_logits', 'raw_target', 'class_indices',
+__all__ = ['check_int', 'check_number', 'check_reduction', 'check_thresh', 'check_names', 'check_choice', 'check_positive',
+           'as_tensor', 'like_input', 'class_dim', 'class_axis', 'check_finite', 'sum_tolerance', 'row_sum_error',
+           'refuse_non_probabilities', 'refuse_non_log_probabilities', 'looks_like_probabilities',
+           'warn_if_probabilities', 'refuse_probabilities', 'check_logits', 'raw_target', 'class_indices',
            'class_probabilities', 'binary_target', 'name_index', 'check_per_name', 'torch_threads', 'moved']
 
 # %% ../nbs/00_checks.ipynb #4e8a1c77
@@ -78,6 +79,25 @@ def check_names(names, # class or label names: a list or tuple of strings (ints 
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup: raise ValueError(f"`{name}` must hold distinct names; got {dup[0]!r} more than once in {names!r}")
     return names
+
+# %% ../nbs/00_checks.ipynb #dbf2ef6e
+def check_choice(x, # the value given
+                 name:str, # the argument's name
+                 choices:tuple, # the values allowed
+                ):
+    "`x` if it is one of `choices`, else a `ValueError` listing them."
+    if not any(x is c or (type(x) == type(c) and x == c) for c in choices):
+        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}; got {x!r}")
+    return x
+
+def check_positive(x, # the value given
+                   name:str, # the argument's name
+                   why:str='', # what the number is, e.g. ' (a temperature)'
+                  ) -> float:
+    "`x` as a `float` strictly between 0 and infinity: any real number, NumPy's included, but not a bool or NaN."
+    x = float(_check_scalar(x, name, 'a positive number', numbers.Real, None, None, why))
+    if not 0 < x < math.inf: raise ValueError(f"`{name}` must be a positive number{why}; got {x}")
+    return x
 
 # %% ../nbs/00_checks.ipynb #e69110b1
 _REAL_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
@@ -182,6 +202,18 @@ def refuse_non_log_probabilities(lo:float, hi:float, # the smallest and largest 
     raise ValueError(f"`{name}` holds values from {lo:.4g} to {hi:.4g}, but log-probabilities are <= 0: "
                      f"these look like {kind}. {fix}")
 
+def looks_like_probabilities(t:torch.Tensor, # values that should be logits
+                             lo:float, hi:float, # their smallest and largest value
+                             dim:int|None=None, # the class dimension for softmax-like use; None for independent labels
+                            ) -> bool:
+    "Whether logits look like probabilities: at least two values, all in [0, 1], and along `dim` rows summing to 1."
+    if not (0 <= lo and hi <= 1) or t.numel() < 2: return False
+    return dim is None or (t.shape[dim] >= 2 and row_sum_error(t, dim) <= sum_tolerance(t.dtype))
+
+def _probability_words(dim) -> str:
+    "What makes values look like probabilities, in words, for a warning or an error."
+    return f"every value in [0, 1]{f', rows summing to 1 along dim {dim}' if dim is not None else ''}"
+
 def warn_if_probabilities(t:torch.Tensor, # values that should be logits
                           lo:float, hi:float, # their smallest and largest value
                           name:str, # the argument's name
@@ -190,10 +222,18 @@ def warn_if_probabilities(t:torch.Tensor, # values that should be logits
                           stacklevel:int=3, # where the warning points: 3 is the caller of the function that checks
                          ):
     "Warn when logits look like probabilities: all in [0, 1] and, along `dim` if given, rows summing to 1."
-    if not (0 <= lo and hi <= 1) or t.numel() < 2: return
-    if dim is not None and (t.shape[dim] < 2 or row_sum_error(t, dim) > sum_tolerance(t.dtype)): return
-    rows = f", rows summing to 1 along dim {dim}" if dim is not None else ''
-    warnings.warn(f"`{name}` looks like probabilities (every value in [0, 1]{rows}); {why}", stacklevel=stacklevel)
+    if looks_like_probabilities(t, lo, hi, dim):
+        warnings.warn(f"`{name}` looks like probabilities ({_probability_words(dim)}); {why}", stacklevel=stacklevel)
+
+def refuse_probabilities(t:torch.Tensor, # values that must be logits
+                         lo:float, hi:float, # their smallest and largest value
+                         name:str, # the argument's name
+                         fix:str, # what to pass instead
+                         dim:int|None=None, # the class dimension for softmax-like use; None for independent labels
+                        ):
+    "A `ValueError` when logits look like probabilities, where a function cannot give a meaningful answer for them."
+    if looks_like_probabilities(t, lo, hi, dim):
+        raise ValueError(f"`{name}` looks like probabilities ({_probability_words(dim)}), not logits. {fix}")
 
 # %% ../nbs/00_checks.ipynb #66272bda
 def check_logits(x, # logits: a tensor, NumPy array or list
@@ -229,22 +269,23 @@ def raw_target(target, # a tensor, NumPy array or list
 def class_indices(target, # class indices: a tensor, NumPy array or list of integers
                   scores:torch.Tensor, # the scores they index, classes on `class_axis`
                   name:str, # the scores' argument name, for error messages
+                  target_name:str='target', # the target's argument name, for error messages
                  ) -> torch.Tensor: # `target` as a long tensor
     "Check that `target` holds one valid class index per example of `scores`."
-    t = raw_target(target)
+    t, tn = raw_target(target, target_name), target_name
     if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
-        raise TypeError(f"`target` must hold class indices (integers); got dtype {t.dtype}. "
-                        "If the values are whole numbers, pass `target.long()`")
+        raise TypeError(f"`{tn}` must hold class indices (integers); got dtype {t.dtype}. "
+                        f"If the values are whole numbers, pass `{tn}.long()`")
     d = class_axis(scores, name)
     want = scores.shape[:d] + scores.shape[d+1:]
     if t.shape != want:
-        raise ValueError(f"`target` has shape {tuple(t.shape)}; expected {tuple(want)}: one class index per example "
+        raise ValueError(f"`{tn}` has shape {tuple(t.shape)}; expected {tuple(want)}: one class index per example "
                          f"of `{name}` (shape {tuple(scores.shape)}, classes on dim {d})")
     n_classes = scores.shape[d]
     if t.numel():
         lo, hi = torch.aminmax(t)
         if lo < 0 or hi >= n_classes:
-            raise ValueError(f"`target` holds class index {(lo if lo < 0 else hi).item()}; expected indices from 0 to "
+            raise ValueError(f"`{tn}` holds class index {(lo if lo < 0 else hi).item()}; expected indices from 0 to "
                              f"{n_classes - 1} (`{name}` has {n_classes} classes on dim {d})")
     return t.long()
 
@@ -272,20 +313,21 @@ def binary_target(target, # 1 for yes, 0 for no (or a probability): a tensor, Nu
                   scores:torch.Tensor, # the scores it answers, one answer per value
                   name:str, # the scores' argument name
                   zero_one:bool=False, # require exactly 0 or 1 (metrics), not any probability (losses)
+                  target_name:str='target', # the target's argument name, for error messages
                  ) -> torch.Tensor: # `target` in the scores' dtype
     "Validate `target` for a yes/no question per value of `scores`: the same shape, values in [0, 1]."
-    t = raw_target(target)
-    if t.is_complex(): raise TypeError(f"`target` must hold real numbers; got dtype {t.dtype}")
+    t, tn = raw_target(target, target_name), target_name
+    if t.is_complex(): raise TypeError(f"`{tn}` must hold real numbers; got dtype {t.dtype}")
     if t.shape != scores.shape:
-        raise ValueError(f"`target` has shape {tuple(t.shape)}; expected {tuple(scores.shape)}, the shape of `{name}` "
+        raise ValueError(f"`{tn}` has shape {tuple(t.shape)}; expected {tuple(scores.shape)}, the shape of `{name}` "
                          "(one 0-or-1 answer per value)")
     t = t.to(scores.dtype)
-    lo, hi = check_finite(t, 'target')
+    lo, hi = check_finite(t, tn)
     if lo < 0 or hi > 1:
-        raise ValueError(f"`target` holds values from {lo:.4g} to {hi:.4g}; "
+        raise ValueError(f"`{tn}` holds values from {lo:.4g} to {hi:.4g}; "
                          "expected values in [0, 1] (1 = yes, 0 = no)")
     if zero_one and not bool(((t == 0) | (t == 1)).all()):
-        raise ValueError("`target` must hold 0 or 1 for each label; got other values")
+        raise ValueError(f"`{tn}` must hold 0 or 1 for each label; got other values")
     return t
 
 # %% ../nbs/00_checks.ipynb #d1e2f3a4

@@ -16,7 +16,7 @@ from .losses import cross_entropy, binary_cross_entropy_with_logits
 from .rendering import Explorer, Sketch, fmt_signed, logit_slider, html_table
 
 # %% auto #0
-__all__ = ['LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer', 'LossCurveExplorer', 'loss_curve_explorer']
+__all__ = ['LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer', 'LossCurveExplorer', 'loss_curve_explorer', 'CalibrationExplorer', 'calibration_explorer']
 
 # %% ../nbs/08_explorers.ipynb #c5d4a534
 _CLASSES = ('cat', 'dog', 'plane', 'fish', 'building')
@@ -259,3 +259,63 @@ def loss_curve_explorer(p:float=0.5, # the starting probability of the right cla
                        ) -> LossCurveExplorer: # a widget; read `.p`, `.loss` (-log p) and `.grad` (its slope, -1/p)
     "A slider on the probability given to the right class, and the point it gives on the -log p curve."
     return LossCurveExplorer(p)
+
+# %% ../nbs/09_calibration.ipynb #71bf02ce
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+from .rendering import Explorer, Sketch, html_table
+from .calibration import ReliabilityDiagram, reliability_bins, temperature_scale
+
+class CalibrationExplorer(Explorer):
+    "A temperature slider over a model's logits, redrawing the reliability diagram with ECE, NLL and accuracy."
+    def __init__(self, logits, targets, n_bins:int=15, temperature:float=1.):
+        super().__init__()
+        temperature_scale(logits, 1.)  # checks `logits`: (N, C), finite, not probabilities
+        self._logits = as_tensor(logits, 'logits')[0].detach()
+        self._targets = class_indices(targets, self._logits, 'logits', target_name='targets')
+        self.n_bins = check_int(n_bins, 'n_bins', 1)
+        self.temperature_slider = widgets.FloatLogSlider(value=check_number(temperature, 'temperature', 0.1, 10.),
+                                                         base=10, min=-1, max=1, step=0.01, description='temperature',
+                                                         style={'description_width': '80px'},
+                                                         layout=widgets.Layout(width='320px'))
+        self.sliders = [self.temperature_slider]
+        self._build(self.sliders, self._sketch())
+
+    def _sketch(self) -> Sketch:
+        fig = Figure(figsize=(4.6, 3.9), dpi=100, layout='constrained')
+        ax, count_ax = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
+        n = len(self._targets)
+        self.diagram = ReliabilityDiagram(ax, torch.arange(self.n_bins + 1) / self.n_bins, n, count_ax)
+        ax.set_title(f"softmax(logits / T) of {n} items, {self.n_bins} bins", fontsize=9)
+        return Sketch(fig, self.diagram.artists)
+
+    @property
+    def temperature(self) -> float: return float(self.temperature_slider.value)
+    @temperature.setter
+    def temperature(self, value): self.temperature_slider.value = check_number(value, 'temperature', 0.1, 10.)
+
+    def _compute(self):
+        t = self.temperature
+        self.probs = temperature_scale(self._logits, t)
+        self.bins = reliability_bins(self.probs, self._targets, self.n_bins)
+        self.ece = self.bins.error()
+        self.nll = float(cross_entropy(self._logits / t, self._targets))
+        self.accuracy = (self.probs.argmax(1) == self._targets).double().mean().item()
+        self.confidence = self.probs.max(1).values.double().mean().item()
+
+    def _pose(self): self.diagram.show(*self.bins[1:])
+
+    def _html(self) -> str:
+        row = [fmt_prob(self.temperature), fmt_prob(self.accuracy), fmt_prob(self.confidence), fmt_prob(self.ece),
+               fmt_prob(self.nll)]
+        caption = ("bars below the diagonal: over-confident (raise T); above it: under-confident (lower T). "
+                   "The accuracy never moves.")
+        return html_table(['temperature', 'accuracy', 'mean confidence', 'ECE', 'NLL'], [row], caption)
+
+def calibration_explorer(logits, # (N, C) logits of a model on labelled data
+                         targets, # their class indices (N,)
+                         n_bins:int=15, # bins of the reliability diagram
+                         temperature:float=1., # the starting temperature, from 0.1 to 10
+                        ) -> CalibrationExplorer: # a widget: `.temperature`, `.probs`, `.bins`, `.ece`, `.nll`, ...
+    "A temperature slider over a model's logits, redrawing the reliability diagram and its ECE, NLL and accuracy."
+    return CalibrationExplorer(logits, targets, n_bins, temperature)

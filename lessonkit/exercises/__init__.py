@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/exercises/99_exercises.ipynb #f5b7d9e1
-from . import checking, probabilities, losses, metrics, activations, interpret, tta
+from . import checking, probabilities, losses, metrics, activations, interpret, tta, calibration
 from .checking import *
 from .probabilities import *
 from .losses import *
@@ -14,5 +14,7 @@ from .metrics import *
 from .activations import *
 from .interpret import *
 from .tta import *
+from .calibration import *
 
-__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta) for name in m.__all__]
+__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, calibration)
+           for name in m.__all__]
