@@ -211,20 +211,28 @@ def _notebook_links(mod:Module, site:dict) -> str:
 
 
 def _section(mod:Module, level:int, site:dict, homes:dict) -> list:
-    obj_mod, out = mod.load(), [f"({module_label(mod.name)})=\n{'#' * level} {mod.name}\n"]
-    if mod.notebooks: out.append(f"{{.lk-api-from}}\nExported from {_notebook_links(mod, site)}.\n")
-    again = []
+    "A module's heading and the entries of its names ([] when it documents none, like an empty `__init__.py`)."
+    obj_mod, out, again = mod.load(), [], []
     for name in mod.public():
         obj = getattr(obj_mod, name)
         if homes.get(name, mod.name) != mod.name:
-            again.append(f"[`{name}`](#{reference_label(homes[name], name)})")
+            if homes[name]: again.append(f"[`{name}`](#{reference_label(homes[name], name)})")
             continue
+        if not _shown(mod, obj): continue
         out.append(entry(obj, name, level + 1, reference_label(mod.name, name)))
         out.append(f"{{.lk-api-from}}\n{_where(mod, name, obj, site)}\n")
         if inspect.isclass(obj):
             out += [entry(m, f'{name}.{n}', level + 2) for n, m in members(obj)]
-    if again: out.append(f"{{.lk-api-from}}\n`import {mod.name}` also gives, from the modules above: {', '.join(again)}.\n")
-    return out
+    if again: out.append(f"{{.lk-api-from}}\n`import {mod.name}` gives at its top level: {', '.join(again)}.\n")
+    if not out: return []
+    head = [f"({module_label(mod.name)})=\n{'#' * level} {mod.name}\n"]
+    if mod.notebooks: head.append(f"{{.lk-api-from}}\nExported from {_notebook_links(mod, site)}.\n")
+    return head + out
+
+
+def _shown(mod:Module, obj) -> bool:
+    "Whether a name gets an entry: not a value of the exercise checkers (it may hold hidden cases)."
+    return not mod.exercises or inspect.isroutine(obj) or inspect.isclass(obj)
 
 
 def _home(mod:Module, name:str, obj) -> bool:
@@ -239,11 +247,12 @@ def api_page(site_pages:list) -> str:
     mods, order = modules(), {name: i for i, name in enumerate(notebooks())}
     ranked = sorted(mods.values(), key=lambda m: (m.exercises, min((order.get(n, 1e9) for n in m.notebooks),
                                                                     default=1e9), m.name))
-    homes = {}  # name -> the module that defines it (for the names a package re-exports)
+    homes = {}  # name -> the module whose entry documents it (None: none does), for the names a package re-exports
     for m in ranked:
         loaded = m.load()
         for n in m.public():
-            if _home(m, n, getattr(loaded, n)): homes.setdefault(n, m.name)
+            obj = getattr(loaded, n)
+            if _home(m, n, obj): homes.setdefault(n, m.name if _shown(m, obj) else None)
     out = ["# API reference\n", "{.lead}\nEvery name the `lessonkit` package exports, module by module: its signature, "
            "what it does, and a table of its arguments (their comments in the source). Each entry links to the lesson "
            "that defines it.\n"]
