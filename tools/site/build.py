@@ -1,5 +1,6 @@
 """The whole build, in order: `python -m tools.site [--clean]` (what `make site` runs). Output: docs/_build/html."""
 import argparse, os, shutil, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from . import SiteError, log, pages
 from .execute import execute, times
 from .notebooks import write_sources
@@ -20,9 +21,11 @@ def build(clean:bool=False, log=log):
         log("\nlesson execution (from the last build):")
         times(site_pages, plan, log=log)
         return
-    vendor(plan, log)
-    write_sources(site_pages, plan, log)
-    execute(site_pages, plan, log)
+    with ThreadPoolExecutor(1) as pool:
+        vendoring = pool.submit(vendor, plan, log)  # npm ci waits on the network while the lessons run
+        write_sources(site_pages, plan, log)
+        execute(site_pages, plan, log)
+        vendoring.result()
     sphinx(plan, log)
     plan.done('site')
 

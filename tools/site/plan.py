@@ -101,8 +101,8 @@ class Plan:
     def done(self, step:str, item:str='', seconds:float=None, **given):
         "Record that `step` (for `item`) was done with the current inputs; `seconds`: an execution's time."
         key = self.key(step, item, **given)
-        if step == 'vendor': _VENDOR_STAMP.write_text(key)
-        else: self.state['done'][f'{step}:{item}'] = key
+        if step == 'vendor': return _VENDOR_STAMP.write_text(key)  # (vendoring runs in a thread of its own)
+        self.state['done'][f'{step}:{item}'] = key
         if seconds is not None: self.state['times'][item] = round(seconds, 2)
         BUILD.mkdir(parents=True, exist_ok=True)
         STATE.write_text(json.dumps(self.state, indent=1, sort_keys=True))

@@ -15,8 +15,9 @@ def vendor(plan, log=log):
     NPM.mkdir(parents=True, exist_ok=True)
     for f in ('package.json', 'package-lock.json'): shutil.copy(DOCS/f, NPM/f)
     cmd = [npm, 'ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error']
-    if subprocess.run(cmd, cwd=NPM).returncode:
-        raise SiteError("`npm ci` failed (see above); it installs docs/package-lock.json from the npm registry")
+    p = subprocess.run(cmd, cwd=NPM, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode:
+        raise SiteError(f"`npm ci` failed; it installs docs/package-lock.json from the npm registry:\n{p.stdout[-3000:]}")
     mods, no_maps = NPM/'node_modules', shutil.ignore_patterns('*.map')
     if VENDOR.exists(): shutil.rmtree(VENDOR)
     shutil.copytree(mods/'@jupyter-widgets'/'html-manager'/'dist', VENDOR/'html-manager', ignore=no_maps)
