@@ -7,7 +7,8 @@ student's "Run All" would run them too; their count is recorded). `total_s` is t
 execution times (from the kernel's timestamps), so `total_s - cells_s` is the kernel's start-up and shutdown
 overhead; the three slowest cells are listed. The whole course is the sum of `total_s` over the lesson notebooks
 (the lessons of the site's page table, docs/pages.toml: 01 to 08, run sequentially); the total over every notebook
-adds the course home (index) and the reference pages (00_core, 99_package). torch's thread count is left at its default (a lesson may set its own)."""
+adds the course home (index) and the reference pages (00_core, 99_package). torch's thread count is left at its
+default (a lesson may set its own)."""
 import json, re, subprocess, sys, time
 from datetime import datetime
 from benchlib import ROOT

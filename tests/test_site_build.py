@@ -33,8 +33,8 @@ def test_tags():
 
 def test_title_block():
     nb = [dict(cell_type='code', source='#| default_exp x'),
-          dict(cell_type='markdown', source=['# Softmax\n', '\n', '> From logits\n', '> to probabilities.\n', '\nMore.'])]
-    assert cells.title_block(nb) == ('Softmax', 'From logits to probabilities.', 1, 'More.')
+          dict(cell_type='markdown', source=['# Softmax\n', '\n', '> From logits\n', '> to probabilities.\n', '\nA'])]
+    assert cells.title_block(nb) == ('Softmax', 'From logits to probabilities.', 1, 'A')
     assert cells.title_block([dict(cell_type='markdown', source='No title')])[0] is None
 
 
@@ -134,10 +134,10 @@ def test_plan_keys():
 
 def test_no_private_imports():
     "The build imports no private name (`_x`) of nbdev, fastcore or execnb: an upgrade may change those at will."
-    bad = []
+    bad, PACKAGES = [], ('nbdev', 'fastcore', 'execnb')
     for f in sorted((ROOT/'tools'/'site').glob('*.py')):
         for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or '').split('.')[0] in ('nbdev', 'fastcore', 'execnb'):
+            if isinstance(node, ast.ImportFrom) and (node.module or '').split('.')[0] in PACKAGES:
                 bad += [f'{f.name}: {node.module}.{a.name}' for a in node.names if a.name.startswith('_')]
                 bad += [f'{f.name}: {node.module}' for p in node.module.split('.') if p.startswith('_')]
     assert not bad, bad

@@ -86,13 +86,14 @@ def _hidden_lines(pages:list) -> dict:
     for p in pages:
         cells = _source_cells(p.path)
         visible = '\n'.join(l for c in cells if not _HIDING.search(c) for l in _code_lines(c))
-        res[p.name] = [l for c in cells if _HIDING.search(c) for l in [next((x for x in _code_lines(c) if len(x.strip()) > 12), '')] if l and l not in visible]
+        telling = [next((x for x in _code_lines(c) if len(x.strip()) > 12), '') for c in cells if _HIDING.search(c)]
+        res[p.name] = [l for l in telling if l and l not in visible]
     return res
 
 def _widget_pages(pages:list) -> set:
     "Pages whose notebook shows an explorer (a visible cell calls one): their saved widget state must be on the page."
-    return {p.name for p in pages
-            if any(_EXPLORER_CALL.search(c) and not _HIDING.search(c) and not c.startswith('#| export') for c in _source_cells(p.path))}
+    return {p.name for p in pages if any(_EXPLORER_CALL.search(c) and not _HIDING.search(c)
+                                         and not c.startswith('#| export') for c in _source_cells(p.path))}
 
 def check_pages(page, base:str, pages:list, check:Checks):
     notebooks = [p for p in pages if p.path is not None]
@@ -146,7 +147,8 @@ def check_pages(page, base:str, pages:list, check:Checks):
 def check_exports(page, p, check:Checks):
     "A page whose notebook exports to lessonkit names those modules under its title, each linked to the API page."
     modules = [cells.dotted(m) for m in cells.exported_modules(cells.read(p.path)['cells'])]
-    links = page.evaluate("() => [...document.querySelectorAll('.lk-exports a')].map(a => [a.textContent.trim(), a.getAttribute('href')])")
+    links = page.evaluate("() => [...document.querySelectorAll('.lk-exports a')]"
+                          ".map(a => [a.textContent.trim(), a.getAttribute('href')])")
     want = [[m, f"{'../' * p.name.count('/')}api.html#{module_label(m)}"] for m in modules]
     if modules or links:
         check(f"{p.name}: says under its title which modules it exports to, linked to the API page", links == want,

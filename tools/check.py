@@ -64,12 +64,14 @@ def _changed_by(tool:str, folder:str, pattern:str) -> list:
 def check_clean():
     "`nbdev_clean` changes nothing."
     changed = _changed_by('nbdev_clean', 'nbs', '*.ipynb')
-    if changed: raise CheckFailed(f"notebooks are not clean ({', '.join(changed)}): run `make clean-nbs` and commit them.")
+    if changed:
+        raise CheckFailed(f"notebooks are not clean ({', '.join(changed)}): run `make clean-nbs` and commit them.")
 
 def check_sync():
     "`nbdev_export` changes nothing: the library is what the notebooks export."
     changed = _changed_by('nbdev_export', 'lessonkit', '*.py')
-    if changed: raise CheckFailed(f"library out of sync with notebooks ({', '.join(changed)}): edit the notebook, run `make export`, commit both.")
+    if changed: raise CheckFailed(f"library out of sync with notebooks ({', '.join(changed)}): edit the notebook, "
+                                  "run `make export`, commit both.")
 
 def check_readme():
     "README.md is what nbs/index.ipynb generates."
@@ -97,7 +99,7 @@ def check_pytest():
     if rc: raise CheckFailed("pytest failed (see above): run `.venv/bin/pytest tests/ -x` and fix the first failure.")
 
 def check_site():
-    "`python -m tools.site` builds the website, executing every page's notebook (the build fails naming one that raises)."
+    "`python -m tools.site` builds the website, executing every page's notebook (failing, naming one that raises)."
     rc, _ = _run(sys.executable, '-m', 'tools.site', quiet=False)
     if rc: raise CheckFailed("the site did not build (see above): a lesson raised or Sphinx failed; `make site` shows the same.")
 
@@ -114,7 +116,9 @@ def _check(name:str, failed:list):
     start = time.perf_counter()
     _say(f"--- {name}: {CHECKS[name].__doc__}")
     try:
-        if name == 'browser' and 'site' in failed: raise CheckFailed("not run: the site did not build, and the pages left from an earlier build would pass for it; fix the site first.")
+        if name == 'browser' and 'site' in failed:
+            raise CheckFailed("not run: the site did not build, and the pages left from an earlier build would pass "
+                              "for it; fix the site first.")
         CHECKS[name]()
     except CheckFailed as e:
         failed.append(name)

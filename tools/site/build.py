@@ -40,4 +40,4 @@ def main(argv=None):
         if args.vendor_only: vendor(Plan())
         else: build(args.clean)
     except SiteError as e: sys.exit(f"site: {e}")
-    if not args.vendor_only: print(f"\nsite: {HTML/'index.html'} ({time.perf_counter() - start:.1f} s in all)", flush=True)
+    if not args.vendor_only: log(f"\nsite: {HTML/'index.html'} ({time.perf_counter() - start:.1f} s in all)")

@@ -103,6 +103,6 @@ def exported_modules(cells:list) -> list:
 
 
 def dotted(module:str) -> str:
-    "nbdev's module name ('losses', 'exercises.checking', '__init__') as a Python one ('lessonkit.losses', 'lessonkit')."
+    "nbdev's module name ('losses', 'exercises.checking', '__init__') as Python's ('lessonkit.losses', 'lessonkit')."
     parts = [LIB.name] + [p for p in module.split('.') if p != '__init__']
     return '.'.join(parts)

@@ -40,8 +40,8 @@ def _module(page, nbdev_name:str):
     dotted = cells.dotted(nbdev_name)
     try: return importlib.import_module(dotted)
     except Exception as e:
-        raise SiteError(f"nbs/{page.name}.ipynb exports to {dotted}, which does not import ({type(e).__name__}: {e}); "
-                        "run `make export`") from e
+        raise SiteError(f"nbs/{page.name}.ipynb exports to {dotted}, which does not import "
+                        f"({type(e).__name__}: {e}); run `make export`") from e
 
 
 def _entries(page, code:str, nbdev_name:str, level:int, shown:set) -> list:
@@ -51,7 +51,7 @@ def _entries(page, code:str, nbdev_name:str, level:int, shown:set) -> list:
     for name in cells.defined_names(code):
         if name.startswith('_') or (public is not None and name not in public): continue
         if not hasattr(mod, name):
-            raise SiteError(f"nbs/{page.name}.ipynb exports `{name}` to {dotted}, which has no such name: run `make export`")
+            raise SiteError(f"nbs/{page.name}.ipynb exports `{name}` to {dotted}, which lacks it: run `make export`")
         obj, label = getattr(mod, name), apidoc.lesson_label(dotted, name)
         if not apidoc.in_lesson(obj) or label in shown: continue
         shown.add(label)

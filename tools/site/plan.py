@@ -13,7 +13,7 @@ DEPENDS = {
     'site': ('notebooks', 'library', 'build', 'table', 'assets', 'lock', 'env'),  # anything at all changed
     'vendor': ('lock',),  # npm ci, then docs/_build/vendor
     'page': ('notebook', 'library', 'build', 'table'),  # one notebook -> docs/_build/src (API entries: the library)
-    'home': ('notebook', 'library', 'build', 'table', 'titles'),  # the home page: its table of contents lists the others
+    'home': ('notebook', 'library', 'build', 'table', 'titles'),  # the home page (its contents list the others)
     'api': ('library', 'build', 'titles'),  # the API page (titles: every page's name, role and title)
     'execute': ('code', 'library', 'env'),  # one page executed into jupyter-cache (code: its processed code cells)
     'rewrite': ('assets', 'build', 'table', 'lock'),  # Sphinx writes every page again (conf.py, theme, CSS, JS)
@@ -69,10 +69,11 @@ class Plan:
         if name == 'lock': return digest(DOCS/'package.json', DOCS/'package-lock.json')
         if name == 'assets':  # what docs/conf.py reads or points to, besides the sources
             own = {TABLE, DOCS/'README.md', DOCS/'package.json', DOCS/'package-lock.json'}
-            return digest(ROOT/'settings.ini', *[p for p in _files(DOCS, skip=('_build', 'node_modules')) if p not in own])
+            served = [p for p in _files(DOCS, skip=('_build', 'node_modules')) if p not in own]
+            return digest(ROOT/'settings.ini', *served)
         if name == 'env': return digest(ROOT/'constraints.txt', ROOT/'settings.ini') + sys.version
         if name == 'titles': return json.dumps([(p.name, p.role, p.title) for p in pages.pages()])
-        raise KeyError(f"plan: no input named {name!r}; DEPENDS names {sorted({n for d in DEPENDS.values() for n in d})}")
+        raise KeyError(f"plan: no input named {name!r}; see DEPENDS ")
 
     # ------------------------------------------------------------ decisions
     def key(self, step:str, item:str='', **given) -> str:

@@ -17,7 +17,7 @@ def vendor(plan, log=log):
     cmd = [npm, 'ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error']
     p = subprocess.run(cmd, cwd=NPM, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode:
-        raise SiteError(f"`npm ci` failed; it installs docs/package-lock.json from the npm registry:\n{p.stdout[-3000:]}")
+        raise SiteError(f"`npm ci` (docs/package-lock.json from the npm registry) failed:\n{p.stdout[-3000:]}")
     mods, no_maps = NPM/'node_modules', shutil.ignore_patterns('*.map')
     if VENDOR.exists(): shutil.rmtree(VENDOR)
     shutil.copytree(mods/'@jupyter-widgets'/'html-manager'/'dist', VENDOR/'html-manager', ignore=no_maps)
