@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make site   - set up .venv, export the library, build the site (docs/_build/html), executing every lesson"
 	@echo "make browser - check the built site in headless Chromium (installs chromium when missing)"
-	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, lessons, pytest, site, browser)"
+	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, pytest, site, browser, notebooks)"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - run the benchmarks (benchmarks/results.json)"
 	@echo "make readme - regenerate README.md from nbs/index.ipynb"
