@@ -86,7 +86,7 @@ def _toctree(caption:str, names:list) -> str:
 def process(page, site_pages:list) -> dict:
     "The page's notebook as myst-nb reads it (an nbformat dict, no outputs)."
     nb_cells = cells.read(page.path)['cells']
-    title, summary, title_at, rest = cells.title_block(nb_cells)
+    _, summary, title_at, rest = cells.title_block(nb_cells)
     default, modules = cells.default_module(nb_cells), cells.exported_modules(nb_cells)
     out, level, shown = [_md(_head(page.title, summary, modules))], 1, set()
     for i, cell in enumerate(nb_cells):

@@ -8,7 +8,8 @@ import hashlib, json, sys
 from pathlib import Path
 from .paths import BUILD, DOCS, EXEC_CACHE, HTML, LIB, ROOT, SRC, STATE, TABLE, VENDOR
 
-# step: the inputs its output depends on ('notebook', 'code' and 'sources' are given per item or by the caller)
+# step: the inputs its output depends on ('notebook' is read per item, 'code' given by the caller; 'sources' and
+# 'executions' are read when asked, since earlier steps of the same build change them)
 DEPENDS = {
     'site': ('notebooks', 'library', 'build', 'table', 'assets', 'lock', 'env'),  # anything at all changed
     'vendor': ('lock',),  # npm ci, then docs/_build/vendor
@@ -73,7 +74,7 @@ class Plan:
             return digest(ROOT/'settings.ini', *served)
         if name == 'env': return digest(ROOT/'constraints.txt', ROOT/'settings.ini') + sys.version
         if name == 'titles': return json.dumps([(p.name, p.role, p.title) for p in pages.pages()])
-        raise KeyError(f"plan: no input named {name!r}; see DEPENDS ")
+        raise KeyError(f"plan: no input named {name!r} (see DEPENDS)")
 
     # ------------------------------------------------------------ decisions
     def key(self, step:str, item:str='', **given) -> str:
