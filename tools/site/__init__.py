@@ -8,7 +8,7 @@ One module per job, in the order the build runs them (build.py):
 - notebooks.py: each page's notebook -> a myst-nb notebook (nbdev directives -> cell tags, title, API entries),
   reading notebooks with cells.py;
 - apidoc.py: the library's modules and names (from the files nbdev generates), API entries and the API page;
-- execute.py: every page executed once, in a kernel of this environment, into jupyter-cache;
+- execute.py: every page executed once, each in a fresh kernel of this environment, into jupyter-cache;
 - sphinx_run.py: Sphinx with myst-nb (docs/conf.py) -> docs/_build/html.
 Paths are in paths.py. Nothing here imports a private name of nbdev or fastcore."""
 
