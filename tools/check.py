@@ -120,9 +120,10 @@ def _check(name:str, failed:list):
             raise CheckFailed("not run: the site did not build, and the pages left from an earlier build would pass "
                               "for it; fix the site first.")
         CHECKS[name]()
-    except CheckFailed as e:
+    except Exception as e:  # a check that crashed fails too (in a thread, it would otherwise pass unnoticed)
         failed.append(name)
-        return _say(f"FAIL {name}: {e}")
+        why = e if isinstance(e, CheckFailed) else f"it crashed: {type(e).__name__}: {e}"
+        return _say(f"FAIL {name}: {why}")
     _say(f"ok   {name} ({time.perf_counter()-start:.1f} s)")
 
 def _chain(names:list, failed:list, keep:list=None):
