@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make site   - set up .venv, export the library, build the site (docs/_build/html), executing every lesson"
 	@echo "make browser - check the built site in headless Chromium (installs chromium when missing)"
-	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, lessons, pytest, site, browser)"
+	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, pytest, site, browser, notebooks)"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - run the benchmarks (benchmarks/results.json)"
 	@echo "make readme - regenerate README.md from nbs/index.ipynb"
@@ -26,13 +26,14 @@ env: $(STAMP)
 export: env
 	$(BIN)/nbdev_export
 
-# Every notebook executed by nbdev_test, in parallel, with each one's time.
+# Every notebook executed by nbdev_test, in parallel, with each one's time (for authors: make test executes each
+# notebook once, the site's pages in the site build and the others with nbdev_test; see tools/check.py).
 lessons: export
 	$(BIN)/nbdev_test --timing
 
-# The course website: nbs/*.ipynb -> docs/_build/html, lessons executed through jupyter-cache (prints each one's time).
+# The course website: nbs/ -> docs/_build/html, lessons executed into jupyter-cache (prints each one's time).
 site: export
-	$(BIN)/python tools/build_site.py
+	$(BIN)/python -m tools.site
 
 # The built site in headless Chromium.
 browser: env

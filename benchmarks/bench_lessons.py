@@ -6,14 +6,17 @@ student's "Run All" would run them too; their count is recorded). `total_s` is t
 `NotebookClient.execute()`: kernel start, every cell, kernel shutdown. `cells_s` is the sum of the cells' own
 execution times (from the kernel's timestamps), so `total_s - cells_s` is the kernel's start-up and shutdown
 overhead; the three slowest cells are listed. The whole course is the sum of `total_s` over the lesson notebooks
-(01 to 08, run sequentially); the total over every notebook adds the course home (index) and the two reference pages
-(00_core, 99_package). torch's thread count is left at its default (a lesson may set its own)."""
+(the lessons of the site's page table, docs/pages.toml: 01 to 08, run sequentially); the total over every notebook
+adds the course home (index) and the reference pages (00_core, 99_package). torch's thread count is left at its
+default (a lesson may set its own)."""
 import json, re, subprocess, sys, time
 from datetime import datetime
 from benchlib import ROOT
 
+sys.path.insert(0, str(ROOT))
+from tools.site import pages as table
+
 NBS = ROOT/'nbs'
-REFERENCE = ('00', '99')  # the reference pages' numbers: not lessons (the course home, index, has none)
 
 _EVAL_FALSE = re.compile(r'^#\|\s*eval:\s*false', re.M)
 
@@ -52,7 +55,7 @@ def run(names=None) -> dict:
     for f in files:
         per[f.name] = run_notebook(f)
         print(f"  {f.name}: {per[f.name]['total_s']:.1f} s{'' if per[f.name]['ok'] else '  FAILED: ' + per[f.name]['error']}", file=sys.stderr, flush=True)
-    lessons = [k for k in per if k[:2].isdigit() and k[:2] not in REFERENCE]
+    lessons = [f'{p.name}.ipynb' for p in table.pages() if p.role == 'lesson' and f'{p.name}.ipynb' in per]
     return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), notebooks=per, lessons=lessons,
                 course_total_s=round(sum(per[k]['total_s'] for k in lessons), 3),
                 all_notebooks_total_s=round(sum(r['total_s'] for r in per.values()), 3),

@@ -1,10 +1,10 @@
-"""Site build time, cold and warm, with the site's own builder (`python tools/build_site.py`, what `make site` runs).
+"""Site build time, cold and warm, with the site's own builder (`python -m tools.site`, what `make site` runs).
 
 Everything runs in a scratch copy of the repository (settings, tools/, docs/ without docs/_build, nbs/, lessonkit/),
 so that the working tree's docs/_build, which others may be building at the same moment, is never touched. The
-builder keeps everything it makes under docs/_build: the processed notebooks (src/, src-manifest.json), Sphinx's
-doctrees/ and html/, myst-nb's jupyter-cache of executed notebooks (.jupyter_cache/), a kernelspec (jupyter/), and
-the JavaScript it vendors from npm (npm/, vendor/).
+builder keeps everything it makes under docs/_build: the processed notebooks (src/), what each step last did
+(site-state.json), Sphinx's doctrees/ and html/, the jupyter-cache of executed notebooks (.jupyter_cache/), a
+kernelspec (jupyter/), and the JavaScript it vendors from npm (npm/, vendor/).
 
 - cold: the scratch copy has no docs/_build but the vendored npm packages (npm/, vendor/: a download that no code change
   invalidates; they are copied from the working tree when their stamp is current, else fetched once with `npm ci`
@@ -19,7 +19,7 @@ import json, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 from benchlib import ROOT, PYTHON
 
-BUILDER = Path('tools')/'build_site.py'
+BUILDER = ['-m', 'tools.site']
 COPY = ['settings.ini', 'setup.py', 'pyproject.toml', 'README.md', 'tools', 'docs', 'nbs', 'lessonkit']
 
 def _scratch() -> Path:
@@ -34,32 +34,26 @@ def _scratch() -> Path:
 def _build(root:Path, timeout=600) -> tuple:
     "Run the builder in `root`; return (seconds, return code, output)."
     start = time.perf_counter()
-    p = subprocess.run([PYTHON, str(BUILDER)], cwd=root, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run([PYTHON, *BUILDER], cwd=root, capture_output=True, text=True, timeout=timeout)
     return time.perf_counter() - start, p.returncode, p.stdout + p.stderr
 
 VENDOR_CACHE = Path(tempfile.gettempdir())/'lessonkit-bench-site-vendor'  # kept between runs: `npm ci` once per lock change
 
 def _prepare_vendor(root:Path) -> dict:
     "Give the scratch copy the vendored JavaScript: copied from the working tree or an earlier run when its stamp is current, else `npm ci` once."
-    sys.path.insert(0, str(root/'tools'))
-    try:
-        import importlib
-        bs = importlib.import_module('build_site')
-        want = bs._digest(root/'docs'/'package.json', root/'docs'/'package-lock.json')  # the stamp build_site.vendor_assets writes
-        for src, where in ((ROOT/'docs'/'_build'/'vendor', 'the working tree'), (VENDOR_CACHE, 'an earlier benchmark run')):
-            if (src/'.stamp').exists() and (src/'.stamp').read_text() == want:
-                shutil.copytree(src, root/'docs'/'_build'/'vendor')
-                return dict(vendor=f'copied from {where}')
-        start = time.perf_counter()
-        p = subprocess.run([PYTHON, '-c', 'import sys; sys.path.insert(0, "tools"); import build_site; build_site.vendor_assets()'],
-                           cwd=root, capture_output=True, text=True, timeout=600)
-        if p.returncode: raise RuntimeError(f"vendoring the site's JavaScript failed:\n{(p.stdout + p.stderr)[-1500:]}")
-        shutil.rmtree(VENDOR_CACHE, ignore_errors=True)
-        shutil.copytree(root/'docs'/'_build'/'vendor', VENDOR_CACHE)
-        return dict(vendor=f"npm ci in the scratch copy ({time.perf_counter() - start:.1f} s, not counted)")
-    finally:
-        sys.path.remove(str(root/'tools'))
-        sys.modules.pop('build_site', None)
+    sys.path.insert(0, str(ROOT))
+    from tools.site.plan import Plan
+    want = Plan().key('vendor')  # what the builder writes to vendor/.stamp: the same lock gives the same key everywhere
+    for src, where in ((ROOT/'docs'/'_build'/'vendor', 'the working tree'), (VENDOR_CACHE, 'an earlier benchmark run')):
+        if (src/'.stamp').exists() and (src/'.stamp').read_text() == want:
+            shutil.copytree(src, root/'docs'/'_build'/'vendor')
+            return dict(vendor=f'copied from {where}')
+    start = time.perf_counter()
+    p = subprocess.run([PYTHON, *BUILDER, '--vendor-only'], cwd=root, capture_output=True, text=True, timeout=600)
+    if p.returncode: raise RuntimeError(f"vendoring the site's JavaScript failed:\n{(p.stdout + p.stderr)[-1500:]}")
+    shutil.rmtree(VENDOR_CACHE, ignore_errors=True)
+    shutil.copytree(root/'docs'/'_build'/'vendor', VENDOR_CACHE)
+    return dict(vendor=f"npm ci in the scratch copy ({time.perf_counter() - start:.1f} s, not counted)")
 
 def _lesson_times(out:str) -> dict:
     "The per-notebook execution times the builder prints after 'lesson execution'."
@@ -81,8 +75,8 @@ def _edit_prose(nb_path:Path):
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
 
 def run() -> dict:
-    if not (ROOT/BUILDER).exists():
-        return dict(status='missing', reason=f'no site builder ({BUILDER}) has landed')
+    if not (ROOT/'tools'/'site'/'__main__.py').exists():
+        return dict(status='missing', reason='no site builder (tools/site) has landed')
     root = _scratch()
     try:
         prep = _prepare_vendor(root)
@@ -95,7 +89,7 @@ def run() -> dict:
         _edit_prose(edited)
         warm_edit, rc, out_edit = _build(root)
         if rc: return dict(status='error', error=f"warm build after a prose edit failed (exit {rc})", output_tail=out_edit[-3000:])
-        return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), command=f'python {BUILDER}',
+        return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), command=f"python {' '.join(BUILDER)}",
                     cold_s=round(cold, 2), warm_s=round(warm_edit, 2), warm_unchanged_s=round(warm_same, 2),
                     prose_edit=f'nbs/{edited.name}: last markdown cell', **prep,
                     cold_execution_s=cold_lessons, cold_execution_total_s=round(sum(v['s'] for v in cold_lessons.values()), 2),

@@ -1,13 +1,15 @@
-"""Sphinx configuration of the course site. Build with `make site` (tools/build_site.py), not sphinx-build directly:
-the builder first writes the processed notebooks this configuration reads (docs/_build/src) and the vendored
-JavaScript (docs/_build/vendor)."""
+"""Sphinx configuration of the course site. Build with `make site` (`python -m tools.site`), not sphinx-build
+directly: the build first writes the processed notebooks this configuration reads (docs/_build/src), executes them
+into jupyter-cache and vendors the JavaScript (docs/_build/vendor)."""
+import sys
 from configparser import ConfigParser
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent
-BUILD = DOCS/'_build'
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.site.paths import DOCS, EXEC_CACHE, ROOT, VENDOR
+
 cfg = ConfigParser()
-cfg.read(DOCS.parent/'settings.ini')
+cfg.read(ROOT/'settings.ini')
 ini = cfg['DEFAULT']
 
 project = ini['title']
@@ -20,14 +22,14 @@ root_doc = 'index'
 exclude_patterns = ['**.ipynb_checkpoints']
 templates_path = [str(DOCS/'_templates')]
 
-# ---- notebooks: executed through jupyter-cache; a notebook whose code did not change is not executed again
+# ---- notebooks: tools/site/execute.py has executed every page into jupyter-cache; myst-nb reads the outputs there
 nb_execution_mode = 'cache'
-nb_execution_cache_path = str(BUILD/'.jupyter_cache')
+nb_execution_cache_path = str(EXEC_CACHE)
 nb_execution_raise_on_error = True  # an exception in a lesson fails the build
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
-nb_code_prompt_show = 'Exported source'  # only exported cells are folded (tools/build_site.py tags them hide-input), as nbdev folds them
+nb_code_prompt_show = 'Exported source'  # only exported cells are folded (tools/site/notebooks.py tags them), as nbdev
 nb_code_prompt_hide = 'Hide exported source'
 nb_render_markdown_format = 'gfm'  # markdown outputs (tables) as GitHub-flavoured markdown
 nb_kernel_rgx_aliases = {'.*': 'python3'}
@@ -36,7 +38,7 @@ myst_heading_anchors = 3
 suppress_warnings = ['myst.header']  # show_doc entries may sit two levels below a lesson's section
 
 # ---- served from the site itself: nothing is fetched from another host when a page is viewed
-html_static_path = [str(DOCS/'_static'), str(BUILD/'vendor')]
+html_static_path = [str(DOCS/'_static'), str(VENDOR)]
 html_css_files = ['lessonkit.css']
 html_js_files = ['lessonkit-explorer.js']
 mathjax_path = 'mathjax/tex-mml-chtml.js'  # MathJax 3 from npm (docs/package.json), relative to _static

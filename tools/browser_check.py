@@ -5,33 +5,37 @@ Playwright. Installs Chromium with apt-get when /usr/bin/chromium is missing (CI
 Build the site first (`make site`). Each check prints one line; the script exits non-zero when any fails.
 
 The checks:
-- every page (home, each notebook in nbs/, the API reference) answers 200, has its title as <title> and <h1>,
-  shows no Python traceback, and raises no JavaScript error; its code shows no `#|` comment and none of the
-  cells nbdev hides (`#| hide`);
-- every lesson page shows at least one rendered plot (an <img> that loaded); exempt: the pages without plots,
-  listed in PLOT_EXEMPT (the home page, the reference pages 00_core and 99_package, and the API page);
+- every page of the table (docs/pages.toml, read with tools/site/pages.py: the home page, each notebook in nbs/
+  that is a page, the API reference) answers 200, has its title as <title> and <h1>, shows no Python traceback, and
+  raises no JavaScript error; its code shows no `#|` comment and none of the cells nbdev hides (`#| hide`);
+- every lesson page shows at least one rendered plot (an <img> that loaded), but those the table lists under
+  `no_plot` (the home, reference and API pages need none);
+- every page whose notebook exports to lessonkit says so under its title, linking to the module on the API page;
+  every link of the API page leads to a page and a target that exist; no notebook the table leaves off the site
+  (the exercises' hidden cases) has a page;
 - pages with math show it typeset by the site's own MathJax; pages with saved widget state show the widgets
   (sliders visible and not covered by a picture, pictures loaded) through the site's own ipywidgets embed manager;
 - no request leaves 127.0.0.1 (every request is recorded with page.on('request')), and no local request fails;
 - searching "softmax" (Sphinx's search page) lists the softmax lesson;
-- the in-browser explorer: a slider moved with the keyboard changes the displayed probabilities, and for many
-  slider settings (extremes included) its probabilities, loss and gradient equal lessonkit.softmax.softmax,
-  torch.nn.functional.cross_entropy and autograd's gradient to 1e-6, displayed as lessonkit.core.fmt_prob
-  displays them (no probability below 1 shown as 1.0000);
+- the in-browser explorer, on the pages the table lists under `in_browser_explorer`: a slider moved with the keyboard
+  changes the displayed probabilities, and for many slider settings (extremes included) its probabilities, loss and
+  gradient equal lessonkit's softmax, torch.nn.functional.cross_entropy and autograd's gradient to 1e-6, displayed
+  as lessonkit's fmt_prob displays them (no probability below 1 shown as 1.0000);
 - screenshots of the home page and a lesson go to docs/_build/screenshots/ for review."""
 import functools, http.server, json, math, os, random, re, subprocess, sys, threading, time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT/'docs'/'_build'
-HTML, SRC, SHOTS = BUILD/'html', BUILD/'src', BUILD/'screenshots'
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.site import SiteError, cells, pages as table
+from tools.site.apidoc import module_label
+from tools.site.paths import BUILD, HTML, ROOT, SRC
+
+SHOTS = BUILD/'screenshots'
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-PLOT_EXEMPT = {'index', '00_core', '99_package', 'api'}  # pages that show no plot by design
-EXPLORER_PAGES = ('01_softmax', '03_cross_entropy')  # where tools/build_site.py puts the in-browser explorer
-SCREENSHOT_LESSON = '01_softmax'
+SEARCH = 'softmax'  # searching it must list the lesson whose title says it
 TOL = 1e-6
 
 def ensure_chromium():
@@ -53,14 +57,7 @@ def serve(directory:Path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
-def site_pages() -> dict:
-    "{page name: title} for the home page, every processed notebook and the API page."
-    pages = {}
-    for p in sorted(SRC.glob('*.ipynb')):
-        first = json.loads(p.read_text())['cells'][0]['source']
-        pages[p.stem] = re.match(r'#\s+(.*)', first).group(1).strip()
-    pages['api'] = 'API reference'
-    return dict(sorted(pages.items(), key=lambda kv: (kv[0] != 'index', kv[0])))
+def _url(base:str, name:str) -> str: return base + ('index.html' if name == table.HOME else f'{name}.html')
 
 class Checks:
     "Collects one line per check; `ok` is False once any failed."
@@ -82,26 +79,28 @@ def _source_cells(p:Path) -> list:
 
 def _code_lines(src:str) -> list: return [l for l in src.splitlines() if not l.lstrip().startswith('#|')]
 
-def _hidden_lines() -> dict:
+def _hidden_lines(pages:list) -> dict:
     """{page: a telling line of each cell the site must not show}, read from the notebooks in nbs/, not from the builder's
     output (whose tags are what is being checked): code cells marked `#| hide`, `#| default_exp`, `#| include: false` or `#| echo: false`."""
     res = {}
-    for p in (ROOT/'nbs').glob('*.ipynb'):
-        cells = _source_cells(p)
+    for p in pages:
+        cells = _source_cells(p.path)
         visible = '\n'.join(l for c in cells if not _HIDING.search(c) for l in _code_lines(c))
-        res[p.stem] = [l for c in cells if _HIDING.search(c) for l in [next((x for x in _code_lines(c) if len(x.strip()) > 12), '')] if l and l not in visible]
+        telling = [next((x for x in _code_lines(c) if len(x.strip()) > 12), '') for c in cells if _HIDING.search(c)]
+        res[p.name] = [l for l in telling if l and l not in visible]
     return res
 
-def _widget_pages() -> set:
+def _widget_pages(pages:list) -> set:
     "Pages whose notebook shows an explorer (a visible cell calls one): their saved widget state must be on the page."
-    return {p.stem for p in (ROOT/'nbs').glob('*.ipynb')
-            if any(_EXPLORER_CALL.search(c) and not _HIDING.search(c) and not c.startswith('#| export') for c in _source_cells(p))}
+    return {p.name for p in pages if any(_EXPLORER_CALL.search(c) and not _HIDING.search(c)
+                                         and not c.startswith('#| export') for c in _source_cells(p.path))}
 
-def check_pages(page, base:str, pages:dict, check:Checks):
-    errors, hidden, widget_pages = [], _hidden_lines(), _widget_pages()
+def check_pages(page, base:str, pages:list, check:Checks):
+    notebooks = [p for p in pages if p.path is not None]
+    errors, hidden, widget_pages = [], _hidden_lines(notebooks), _widget_pages(notebooks)
     page.on('pageerror', lambda e: errors.append(e))
-    for name, title in pages.items():
-        url = base + ('index.html' if name == 'index' else f'{name}.html')
+    for p in pages:
+        name, title, url = p.name, p.title, _url(base, p.name)
         errors.clear()
         resp = page.goto(url, wait_until='load')
         page.wait_for_timeout(200)
@@ -113,7 +112,7 @@ def check_pages(page, base:str, pages:dict, check:Checks):
         check(f"{name}: loads (200), title '{title}', no traceback",
               status == 200 and h1 == title and title in doc_title and not has_tb,
               f"status={status}, h1={h1!r}, <title>={doc_title!r}, traceback={has_tb}")
-        if name not in PLOT_EXEMPT:
+        if p.plot:
             imgs = page.locator('.cell_output img')
             loaded = page.evaluate("() => [...document.querySelectorAll('.cell_output img')].filter(i => i.complete && i.naturalWidth > 0).length")
             check(f"{name}: at least one rendered plot", loaded >= 1, f"{loaded} of {imgs.count()} output images loaded")
@@ -142,16 +141,51 @@ def check_pages(page, base:str, pages:dict, check:Checks):
             shown = [h for h in hidden[name] if h in code]
             check(f"{name}: no `#|` comment and no hidden cell in the code shown", '#|' not in code and not shown,
                   f"{len(hidden[name])} hidden cells" + (f"; shown: {shown[:2]}" if shown else '') + ("; a `#|` line shows" if '#|' in code else ''))
+        if p.path is not None: check_exports(page, p, check)
         check(f"{name}: no JavaScript error", not errors, '; '.join(str(e)[:200] for e in errors[:3]))
 
-def check_search(page, base:str, check:Checks):
-    page.goto(base + 'search.html?q=softmax', wait_until='load')
+def check_exports(page, p, check:Checks):
+    "A page whose notebook exports to lessonkit names those modules under its title, each linked to the API page."
+    modules = [cells.dotted(m) for m in cells.exported_modules(cells.read(p.path)['cells'])]
+    links = page.evaluate("() => [...document.querySelectorAll('.lk-exports a')]"
+                          ".map(a => [a.textContent.trim(), a.getAttribute('href')])")
+    want = [[m, f"{'../' * p.name.count('/')}api.html#{module_label(m)}"] for m in modules]
+    if modules or links:
+        check(f"{p.name}: says under its title which modules it exports to, linked to the API page", links == want,
+              ', '.join(m for m in modules) if links == want else f"shown {links}, expected {want}")
+
+def _targets(html:Path) -> set:
+    return set(re.findall(r'\bid="([^"]+)"', html.read_text(encoding='utf-8')))
+
+def check_api_links(pages:list, check:Checks):
+    "Every internal link of the API page (to lessons, their entries, other sections) leads to an existing target."
+    api = HTML/'api.html'
+    hrefs = sorted(set(re.findall(r'<a class="reference internal" href="([^"]+)"', api.read_text(encoding='utf-8'))))
+    bad, targets = [], {}
+    for href in hrefs:
+        path, _, anchor = unquote(href).partition('#')
+        file = HTML/path if path else api
+        if not file.exists(): bad.append(href); continue
+        if anchor and anchor not in targets.setdefault(file, _targets(file)): bad.append(href)
+    check("api: every link leads to a page and a target that exist", not bad and bool(hrefs),
+          f"{len(hrefs)} links" + (f"; broken: {bad[:5]}" if bad else ''))
+
+def check_off_site(check:Checks):
+    "No page for the notebooks the table leaves off the site (the exercises' hidden cases)."
+    off = [p.relative_to(ROOT/'nbs').with_suffix('.html') for p in table.off_site()]
+    shown = [str(p) for p in off if (HTML/p).exists() or (SRC/p).with_suffix('.ipynb').exists()]
+    check("no page for the notebooks left off the site (docs/pages.toml: not_on_site)", not shown,
+          f"{len(off)} notebooks off the site" + (f"; with a page: {shown}" if shown else ''))
+
+def check_search(page, base:str, pages:list, check:Checks):
+    lesson = next(p for p in pages if p.role == 'lesson' and SEARCH in p.title.lower())
+    page.goto(base + f'search.html?q={SEARCH}', wait_until='load')
     try:
         page.wait_for_function("() => document.querySelectorAll('#search-results li a, ul.search li a').length > 0", timeout=15_000)
     except Exception: pass
     hrefs = page.evaluate("() => [...document.querySelectorAll('#search-results li a, ul.search li a')].map(a => a.getAttribute('href'))")
-    hit = [h for h in hrefs if h and '01_softmax' in h]
-    check("search 'softmax' finds the softmax lesson", bool(hit), f"{len(hrefs)} results, first: {hrefs[:3]}")
+    hit = [h for h in hrefs if h and h.split('?')[0].split('#')[0] == lesson.html]
+    check(f"search '{SEARCH}' finds the lesson {lesson.name}", bool(hit), f"{len(hrefs)} results, first: {hrefs[:3]}")
 
 def _explorer_values(page, root) -> dict:
     "What the explorer `root` shows: state, and per class (value, text) of probability and gradient; the loss."
@@ -176,7 +210,7 @@ def _set_explorer(page, root, logits, log_t, target):
 def _expected(logits, temperature, target):
     "lessonkit's and torch's answers for the same slider values (float64)."
     import torch, torch.nn.functional as F
-    from lessonkit.softmax import softmax
+    from lessonkit import softmax
     x = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
     probs = softmax(x.detach() / temperature)
     if target is None: return probs, None, None
@@ -185,8 +219,8 @@ def _expected(logits, temperature, target):
     return probs, loss.item(), x.grad
 
 def check_explorer(page, base:str, name:str, check:Checks):
-    from lessonkit.core import fmt_prob
-    from lessonkit.widgets import _signed
+    from lessonkit import fmt_prob
+    def _signed(x): return ('-' if x < 0 else '') + fmt_prob(abs(x))  # the explorer shows a gradient's sign this way
     page.goto(base + f'{name}.html', wait_until='load')
     roots = page.locator('.lk-explorer')
     if not check(f"{name}: in-browser explorer present", roots.count() == 1 and page.locator('.lk-explorer input.lk-logit').count() == 5,
@@ -229,11 +263,14 @@ def check_explorer(page, base:str, name:str, check:Checks):
     check(f"{name}: explorer = lessonkit softmax / F.cross_entropy / autograd to {TOL:g}, formatted as fmt_prob ({len(settings)} settings)",
           not bad, f"largest difference {worst:.1e}" + (f"; {len(bad)} bad, first {bad[0]}" if bad else ''))
 
-def screenshots(page, base:str, check:Checks):
+def screenshots(page, base:str, pages:list, check:Checks):
+    "The home page and the first lesson (the first with the in-browser explorer, if any)."
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({'width': 1280, 'height': 900})
+    lessons = [p for p in pages if p.role == 'lesson']
+    lesson = next((p for p in lessons if p.explorer), lessons[0])
     shots = []
-    for name, url in [('home', 'index.html'), (SCREENSHOT_LESSON, f'{SCREENSHOT_LESSON}.html')]:
+    for name, url in [('home', 'index.html'), (lesson.name.replace('/', '-'), lesson.html)]:
         page.goto(base + url, wait_until='load')
         page.wait_for_timeout(1500)  # MathJax
         page.screenshot(path=str(SHOTS/f'{name}.png'))
@@ -246,8 +283,9 @@ def screenshots(page, base:str, check:Checks):
 
 def main():
     if not (HTML/'index.html').exists() or not SRC.exists(): sys.exit("browser check: no site built; run `make site` first")
+    try: pages = table.pages()
+    except SiteError as e: sys.exit(f"browser check: {e}")
     ensure_chromium()
-    sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
     server, base = serve(HTML)
     host = urlparse(base).netloc
@@ -261,13 +299,13 @@ def main():
             context.on('requestfailed', lambda r: failures.append(f"{r.url} ({r.failure})"))
             context.on('response', lambda r: r.status >= 400 and failures.append(f"{r.url} ({r.status})"))
             page = context.new_page()
-            pages = site_pages()
             check_pages(page, base, pages, check)
-            check_search(page, base, check)
-            for name in EXPLORER_PAGES:
-                if name in pages: check_explorer(page, base, name, check)
-                else: check(f"{name}: in-browser explorer present", False, f"no page {name} was built")
-            screenshots(page, base, check)
+            check_api_links(pages, check)
+            check_off_site(check)
+            check_search(page, base, pages, check)
+            for p in pages:
+                if p.explorer: check_explorer(page, base, p.name, check)
+            screenshots(page, base, pages, check)
             browser.close()
     finally: server.shutdown()
     foreign = sorted({u for u in requests if urlparse(u).scheme not in ('data', 'blob', 'about') and urlparse(u).netloc != host})

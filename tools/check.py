@@ -1,20 +1,38 @@
 """Every check the README's test command runs. Each failure prints one line saying how to fix it.
 
-Usage: `python tools/check.py [name ...]` (default: all, in order)."""
-import filecmp, json, os, shutil, subprocess, sys, tempfile, time
+Usage: `python tools/check.py [name ...]` (default: all). Named checks run one after the other, in the order given.
+
+Every notebook is executed exactly once: the site build executes the notebooks that are pages of the site (an
+exception fails it, naming the notebook), and `notebooks` executes the others (nbdev_test), such as nbs/exercises/.
+With no names, the quick checks run first; then two chains run side by side, one per core: site -> browser (its
+output shown as it comes) and pytest -> notebooks (their output shown when they end)."""
+import filecmp, json, re, shutil, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.site import SiteError, pages
+
 BIN = Path(sys.executable).parent
 NBS, LIB = ROOT/'nbs', ROOT/'lessonkit'
+QUICK = ['outputs', 'clean', 'sync', 'readme']
+CHAINS = [['site', 'browser'], ['pytest', 'notebooks']]  # side by side (browser is skipped when the site failed)
+_kept = threading.local()  # .lines: where a check running beside another keeps its output
 
 class CheckFailed(Exception): "A check failed; the message says how to fix it."
 
+def _say(text:str):
+    "Print now, or keep it for later when this check runs beside another."
+    if getattr(_kept, 'lines', None) is not None: _kept.lines.append(text)
+    else: print(text, flush=True)
+
 def _run(*cmd, cwd=ROOT, quiet=True, env=None):
-    "Run a command; return (returncode, combined output). With quiet=False the output streams to the console."
-    if not quiet: return subprocess.run(cmd, cwd=cwd, env=env).returncode, ''
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-    return p.returncode, p.stdout + p.stderr
+    """Run a command; return (returncode, combined output). With quiet=False its output is shown: streamed to the
+    console, or kept and printed when the check ends if it runs beside another."""
+    if not quiet and getattr(_kept, 'lines', None) is None: return subprocess.run(cmd, cwd=cwd, env=env).returncode, ''
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    if not quiet: _say(p.stdout.rstrip())
+    return p.returncode, p.stdout
 
 def _scratch_copy():
     "A scratch copy of what nbdev reads and writes, so that checks never touch the working tree."
@@ -34,36 +52,45 @@ def check_no_outputs():
            and any(c.get('outputs') or c.get('execution_count') for c in json.loads(f.read_text())['cells'])]
     if bad: raise CheckFailed(f"notebooks carry outputs ({', '.join(bad)}): run `make clean-nbs` and commit them.")
 
-def check_clean():
-    "`nbdev_clean` changes nothing."
+def _changed_by(tool:str, folder:str, pattern:str) -> list:
+    "Run an nbdev command in a scratch copy; return the files matching `pattern` under `folder` that it changed."
     tmp = _scratch_copy()
     try:
-        rc, out = _run(str(BIN/'nbdev_clean'), cwd=tmp)
-        if rc: raise CheckFailed(f"nbdev_clean crashed: {out.strip().splitlines()[-1:]}")
-        changed = _changed(ROOT/'nbs', tmp/'nbs', '*.ipynb')
-        if changed: raise CheckFailed(f"notebooks are not clean ({', '.join(changed)}): run `make clean-nbs` and commit them.")
+        rc, out = _run(str(BIN/tool), cwd=tmp)
+        if rc: raise CheckFailed(f"{tool} crashed: {out.strip().splitlines()[-1:]}")
+        return _changed(ROOT/folder, tmp/folder, pattern)
     finally: shutil.rmtree(tmp)
+
+def check_clean():
+    "`nbdev_clean` changes nothing."
+    changed = _changed_by('nbdev_clean', 'nbs', '*.ipynb')
+    if changed:
+        raise CheckFailed(f"notebooks are not clean ({', '.join(changed)}): run `make clean-nbs` and commit them.")
 
 def check_sync():
     "`nbdev_export` changes nothing: the library is what the notebooks export."
-    tmp = _scratch_copy()
-    try:
-        rc, out = _run(str(BIN/'nbdev_export'), cwd=tmp)
-        if rc: raise CheckFailed(f"nbdev_export crashed: {out.strip().splitlines()[-1:]}")
-        changed = _changed(ROOT/'lessonkit', tmp/'lessonkit', '*.py')
-        if changed: raise CheckFailed(f"library out of sync with notebooks ({', '.join(changed)}): edit the notebook, run `make export`, commit both.")
-    finally: shutil.rmtree(tmp)
+    changed = _changed_by('nbdev_export', 'lessonkit', '*.py')
+    if changed: raise CheckFailed(f"library out of sync with notebooks ({', '.join(changed)}): edit the notebook, "
+                                  "run `make export`, commit both.")
 
 def check_readme():
     "README.md is what nbs/index.ipynb generates."
     rc, out = _run(sys.executable, 'tools/make_readme.py', '--check')
     if rc: raise CheckFailed(out.strip())
 
-def check_lessons():
-    "`nbdev_test` executes every notebook, in parallel over the machine's cores."
-    # one torch thread per notebook: the notebooks already run in parallel, one per core
-    rc, _ = _run(str(BIN/'nbdev_test'), '--n_workers', str(os.cpu_count()), '--timing', quiet=False, env=dict(os.environ, OMP_NUM_THREADS='1'))
-    if rc: raise CheckFailed("a lesson raised (see the traceback above): open it with `make lab`, run it top to bottom, fix, `make export`.")
+def check_notebooks():
+    "`nbdev_test` executes the notebooks that are not pages of the site (the site build executes the pages)."
+    try: off = pages.off_site()
+    except SiteError as e: raise CheckFailed(str(e))
+    if not off: return _say("nothing to run: every notebook is a page of the site, and the site build executes them")
+    site = {p.path for p in pages.pages() if p.path is not None}
+    for folder in sorted({p.parent for p in off}):  # one nbdev_test per folder, skipping its subfolders and its pages
+        names = [p.name for p in folder.glob('*.ipynb') if p in site]
+        skip = '^[_.]' + ''.join(f'|^{re.escape(n)}$' for n in names)
+        rc, _ = _run(str(BIN/'nbdev_test'), '--path', str(folder), '--skip_folder_re', '.', '--skip_file_re', skip,
+                     '--n_workers', '1', '--timing', quiet=False)
+        if rc: raise CheckFailed(f"a notebook in {folder.relative_to(ROOT)} raised (see the traceback above): open it "
+                                 "with `make lab`, run it top to bottom, fix, `make export`.")
 
 def check_pytest():
     "`pytest tests/` passes and collects more than zero tests."
@@ -72,8 +99,8 @@ def check_pytest():
     if rc: raise CheckFailed("pytest failed (see above): run `.venv/bin/pytest tests/ -x` and fix the first failure.")
 
 def check_site():
-    "`tools/build_site.py` builds the website, executing every lesson (the build fails if one raises)."
-    rc, _ = _run(sys.executable, 'tools/build_site.py', quiet=False)
+    "`python -m tools.site` builds the website, executing every page's notebook (failing, naming one that raises)."
+    rc, _ = _run(sys.executable, '-m', 'tools.site', quiet=False)
     if rc: raise CheckFailed("the site did not build (see above): a lesson raised or Sphinx failed; `make site` shows the same.")
 
 def check_browser():
@@ -81,24 +108,44 @@ def check_browser():
     rc, _ = _run(sys.executable, 'tools/browser_check.py', quiet=False)
     if rc: raise CheckFailed("the browser check failed (see the FAIL lines above); run `make site browser` and look at docs/_build/screenshots/.")
 
-CHECKS = dict(outputs=check_no_outputs, clean=check_clean, sync=check_sync, readme=check_readme,
-              lessons=check_lessons, pytest=check_pytest, site=check_site, browser=check_browser)
+CHECKS = dict(outputs=check_no_outputs, clean=check_clean, sync=check_sync, readme=check_readme, pytest=check_pytest,
+              site=check_site, browser=check_browser, notebooks=check_notebooks)
+
+def _check(name:str, failed:list):
+    "Run one check, printing (or keeping) its header, its output and its verdict; add its name to `failed` if it fails."
+    start = time.perf_counter()
+    _say(f"--- {name}: {CHECKS[name].__doc__}")
+    try:
+        if name == 'browser' and 'site' in failed:
+            raise CheckFailed("not run: the site did not build, and the pages left from an earlier build would pass "
+                              "for it; fix the site first.")
+        CHECKS[name]()
+    except Exception as e:  # a check that crashed fails too (in a thread, it would otherwise pass unnoticed)
+        failed.append(name)
+        why = e if isinstance(e, CheckFailed) else f"it crashed: {type(e).__name__}: {e}"
+        return _say(f"FAIL {name}: {why}")
+    _say(f"ok   {name} ({time.perf_counter()-start:.1f} s)")
+
+def _chain(names:list, failed:list, keep:list=None):
+    "Run checks one after the other; with `keep`, their output goes there instead of the console."
+    _kept.lines = keep
+    for name in names: _check(name, failed)
 
 def main(names):
-    failed = []
-    for name in names or CHECKS:
-        start = time.perf_counter()
-        print(f"--- {name}: {CHECKS[name].__doc__}", flush=True)
-        try:
-            if name == 'browser' and 'site' in failed: raise CheckFailed("not run: the site did not build, and the pages left from an earlier build would pass for it; fix the site first.")
-            CHECKS[name]()
-        except CheckFailed as e:
-            failed.append(name)
-            print(f"FAIL {name}: {e}", flush=True)
-            continue
-        print(f"ok   {name} ({time.perf_counter()-start:.1f} s)", flush=True)
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown: sys.exit(f"unknown checks {unknown}; the checks are {list(CHECKS)}")
+    failed, start = [], time.perf_counter()
+    if names: _chain(names, failed)
+    else:
+        _chain(QUICK, failed)
+        kept = []
+        beside = threading.Thread(target=_chain, args=(CHAINS[1], failed, kept))
+        beside.start()
+        _chain(CHAINS[0], failed)
+        beside.join()
+        print('\n'.join(kept), flush=True)
     n = len(names or CHECKS)
-    print(f"\nchecks: {n - len(failed)} passed, {len(failed)} failed")
+    print(f"\nchecks: {n - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - start:.0f} s)")
     if failed: sys.exit(f"failed: {', '.join(failed)} (see the FAIL lines above for how to fix each)")
 
 if __name__ == '__main__': main(sys.argv[1:])
