@@ -71,7 +71,7 @@ class Checks:
 def _plain_text(s:str) -> str: return re.sub(r'\s+', ' ', s).replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
 
 _HIDING = re.compile(r'^#\|\s*(hide\b|default_exp\b|include:\s*false|echo:\s*false)', re.M)  # nbdev/Quarto: the site must not show the code
-_EXPLORER_CALL = re.compile(r'\b(logit|sigmoid|loss_curve)_explorer\(')
+_EXPLORER_CALL = re.compile(r'\b(logit|sigmoid|loss_curve|calibration)_explorer\(')
 
 def _source_cells(p:Path) -> list:
     "The code cells of a notebook in nbs/, as strings."
@@ -124,7 +124,7 @@ def check_pages(page, base:str, pages:list, check:Checks):
             check(f"{name}: math typeset by the local MathJax", typeset > 0, f"{page.locator('.math').count()} math elements, {typeset} typeset")
         has_state = 'application/vnd.jupyter.widget-state+json' in page.content()
         if name in widget_pages: check(f"{name}: saved widget state on the page (its notebook shows an explorer)", has_state)
-        if has_state:
+        if has_state and 'application/vnd.jupyter.widget-view+json' in page.content():  # state, and a widget shown
             try:
                 page.wait_for_selector('.widget-slider, .jupyter-widgets .widget-hslider, .jupyter-widget-hslider', timeout=15_000)
                 sliders = page.evaluate("() => [...document.querySelectorAll('.widget-slider, .widget-hslider')].filter(e => e.offsetWidth > 0 && e.offsetHeight > 0).length")
