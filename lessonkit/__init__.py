@@ -70,3 +70,4 @@ _MOVED = {
     tta: dict.fromkeys(['check_tta_from_log', 'check_shift'], _EXERCISES),
 }
 for _module, _moves in _MOVED.items(): _module.__getattr__ = checks.moved(_module.__name__, _moves)
+del _module, _moves
