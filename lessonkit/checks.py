@@ -17,9 +17,10 @@ __all__ = ['SCORE_KINDS', 'check_int', 'check_number', 'check_reduction', 'check
            'sum_tolerance', 'accumulation_dtype', 'row_sum_error', 'refuse_rows_not_summing_to_one',
            'refuse_non_probabilities', 'refuse_non_log_probabilities', 'warn_if_probabilities', 'log_prob_tolerance',
            'check_log_probabilities', 'from_log_softmax', 'check_logits', 'raw_target', 'class_indices',
-           'class_probabilities', 'refuse_impossible_targets', 'binary_target', 'class_weights', 'broadcast_weights',
-           'refuse_empty_mean', 'mean_denominator', 'refuse_zero_mean', 'check_scores', 'name_index', 'check_per_name',
-           'torch_threads', 'moved']
+           'class_probabilities', 'named_index_errors', 'kernel_checks_indices', 'all_finite',
+           'refuse_impossible_targets', 'binary_target', 'class_weights', 'broadcast_weights', 'refuse_empty_mean',
+           'mean_denominator', 'refuse_zero_mean', 'check_scores', 'name_index', 'check_per_name', 'torch_threads',
+           'moved']
 
 # %% ../nbs/00_checks.ipynb #4e8a1c77
 def _bounds(lo, hi) -> str:
@@ -329,6 +330,7 @@ def class_indices(target, # class indices: a tensor, NumPy array or list of inte
                   scores:torch.Tensor, # the scores they index, classes on `class_axis`
                   name:str, # the scores' argument name, for error messages
                   ignore_index:int|None=None, # a value that marks an item to skip (a loss's `ignore_index`)
+                  bounds:bool=True, # check each index's range (False: the caller's kernel does, see `named_index_errors`)
                  ) -> torch.Tensor: # `target` as a long tensor
     "Check that `target` holds one valid class index per example of `scores` (or `ignore_index`, where allowed)."
     t = raw_target(target)
@@ -341,8 +343,8 @@ def class_indices(target, # class indices: a tensor, NumPy array or list of inte
         raise ValueError(f"`target` has shape {tuple(t.shape)}; expected {tuple(want)}: one class index per example "
                          f"of `{name}` (shape {tuple(scores.shape)}, classes on dim {d})")
     n_classes = scores.shape[d]
-    if t.numel():
-        lo, hi = torch.aminmax(t)
+    if bounds and t.numel():
+        lo, hi = (v.item() for v in torch.aminmax(t))
         if lo < 0 or hi >= n_classes:  # only then look closer: a skipped item may lie outside
             bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index if ignore_index is not None else True)
             if bool(bad.any()):
@@ -367,6 +369,27 @@ def class_probabilities(target:torch.Tensor, # a floating target
                          "expected values in [0, 1]")
     refuse_rows_not_summing_to_one(target, class_axis(logits, name), 'target', 'class probabilities')
     return target.to(dtype or logits.dtype)
+
+@contextmanager
+def named_index_errors(target, # the class indices a PyTorch loss reads in the block
+                       scores:torch.Tensor, # the scores they index
+                       name:str, # the scores' argument name
+                       ignore_index:int|None=None, # the target value of a skipped item
+                      ):
+    "Turn PyTorch's `IndexError` ('Target 5 is out of bounds') inside the block into `class_indices`'s `ValueError`."
+    try: yield
+    except IndexError:
+        try: class_indices(target, scores, name, ignore_index)
+        except ValueError as e: raise e from None
+        raise
+
+def kernel_checks_indices(t:torch.Tensor) -> bool:
+    "Whether PyTorch's NLL kernel checks the class indices in `t` itself: on the CPU it raises an `IndexError`."
+    return t.device.type == 'cpu'
+
+def all_finite(t:torch.Tensor) -> bool:
+    "Whether every value of `t` is finite; a loss's one result is read directly, without a boolean copy."
+    return math.isfinite(t.item()) if t.numel() == 1 else bool(t.isfinite().all())
 
 def refuse_impossible_targets(scores:torch.Tensor, # logits or log-probabilities, -inf where a class has probability 0
                               target:torch.Tensor, # class indices

@@ -25,12 +25,13 @@ def nll_loss(log_probs, # log-probabilities, classes on dim 1: shape (N, C), (N,
     lp, was_numpy = as_tensor(log_probs, 'log_probs')
     check_reduction(reduction)
     d, ii = class_axis(lp, 'log_probs'), check_int(ignore_index, 'ignore_index')
-    t = class_indices(target, lp, 'log_probs', ii)
+    t = class_indices(target, lp, 'log_probs', ii, bounds=not kernel_checks_indices(lp))
     acc = accumulation_dtype(lp.dtype)  # float16 and bfloat16 are averaged in float32, then rounded once
     w = class_weights(weight, lp, acc)
     if not from_log_softmax(lp, d): check_log_probabilities(lp, d, 'log_probs', _NOT_LOG_PROBS)
-    loss = F.nll_loss(lp.to(acc), t, weight=w, ignore_index=ii, reduction=reduction)
-    if not bool(loss.isfinite().all()): _refuse_nll(lp, t, w, ii)  # one look at the result, not at the input
+    with named_index_errors(t, lp, 'log_probs', ii):
+        loss = F.nll_loss(lp.to(acc), t, weight=w, ignore_index=ii, reduction=reduction)
+    if not all_finite(loss): _refuse_nll(lp, t, w, ii)  # one look at the result, not at the input
     return like_input(loss.to(lp.dtype), was_numpy)
 
 def _refuse_nll(lp:torch.Tensor, t:torch.Tensor, w, ii:int):
@@ -57,14 +58,15 @@ def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, .
     ii, acc = check_int(ignore_index, 'ignore_index'), accumulation_dtype(x.dtype)
     t, w = _ce_target(target, x, ii, acc), class_weights(weight, x, acc)
     z = x.to(acc)  # float16 and bfloat16 are summed in float32 (smoothing terms too), then rounded once
-    loss = F.cross_entropy(z, t, weight=w, ignore_index=ii, reduction=reduction, label_smoothing=eps)
-    if not bool(loss.isfinite().all()): loss = _exact_cross_entropy(z, t, d, w, ii, eps, reduction)
+    with named_index_errors(t, x, 'logits', ii):
+        loss = F.cross_entropy(z, t, weight=w, ignore_index=ii, reduction=reduction, label_smoothing=eps)
+    if not all_finite(loss): loss = _exact_cross_entropy(z, t, d, w, ii, eps, reduction)
     return like_input(loss.to(x.dtype), was_numpy)
 
 def _ce_target(target, x:torch.Tensor, ii:int, dtype) -> torch.Tensor:
     "The target as class indices (some may be `ii`, skipped) or as class probabilities in `dtype`."
     t = raw_target(target)
-    if not t.is_floating_point(): return class_indices(t, x, 'logits', ii)
+    if not t.is_floating_point(): return class_indices(t, x, 'logits', ii, bounds=not kernel_checks_indices(x))
     if ii != -100: raise ValueError(f"`ignore_index`={ii} skips items by class index, but `target` holds class "
                                     "probabilities (floats): there is no index to skip. Leave `ignore_index` out")
     return class_probabilities(t, x, dtype=dtype)
