@@ -229,7 +229,7 @@ def refuse_non_probabilities(lo:float, hi:float, # the smallest and largest valu
                              fix:str, # what to do instead
                             ):
     "A `ValueError` if values from `lo` to `hi` leave [0, 1]: they are logits or log-probabilities, not probabilities."
-    if 0 <= lo and hi <= 1: return
+    if lo != lo or (0 <= lo and hi <= 1): return  # NaN: `check_finite` found no values at all
     kind = 'log-probabilities' if hi <= 0 else 'logits'
     raise ValueError(f"`{name}` holds values from {lo:.4g} to {hi:.4g}, outside [0, 1], so they are not probabilities: "
                      f"they look like {kind}. {fix}")
@@ -240,7 +240,7 @@ def refuse_non_log_probabilities(lo:float, hi:float, # the smallest and largest 
                                  fix:str, # what to do instead
                                 ):
     "A `ValueError` if values up to `hi` are positive: log-probabilities are <= 0, so these are probabilities or logits"
-    if hi <= 4 * torch.finfo(dtype).eps: return
+    if hi != hi or hi <= 4 * torch.finfo(dtype).eps: return  # NaN: no values at all
     kind = 'probabilities' if 0 <= lo and hi <= 1 else 'logits'
     raise ValueError(f"`{name}` holds values from {lo:.4g} to {hi:.4g}, but log-probabilities are <= 0: "
                      f"these look like {kind}. {fix}")
