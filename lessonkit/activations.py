@@ -105,7 +105,8 @@ def loss_info(loss_func, # an `nn` loss module (or its class), a functional loss
         raise TypeError("`loss_func` is None: pass the loss the model was trained with, or pass `act=` explicitly")
     f = _unwrap(loss_func)
     for cls, functions, act, kind, takes in _known_losses():
-        if isinstance(f, cls) or f is cls or any(f is g for g in functions): return LossInfo(loss_func, act, kind, takes)
+        if isinstance(f, cls) or f is cls or any(f is g for g in functions):
+            return LossInfo(loss_func, act, kind, takes)
     raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell which activation "
                      f"turns its outputs into probabilities. {_UNKNOWN_LOSS}")
 

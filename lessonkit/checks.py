@@ -105,7 +105,7 @@ def check_names(names, # class or label names: a list or tuple of strings (ints 
 
 # %% ../nbs/00_checks.ipynb #e69110b1
 def _from_list(x, name:str) -> torch.Tensor:
-    "A (nested) list or tuple as a tensor of the dtype torch infers, with a clear error for a ragged or non-numeric one."
+    "A (nested) list or tuple as a tensor of the dtype torch infers; a clear error for a ragged or non-numeric one."
     try: return torch.tensor(x)
     except (TypeError, ValueError, RuntimeError) as e:
         if 'expected sequence of length' in str(e):
@@ -273,7 +273,8 @@ def check_log_probabilities(t:torch.Tensor, # values that should be log-probabil
     "Refuse `t` unless every row along `dim` is log-probabilities: no NaN or `+inf`, and a logsumexp of 0."
     if t.numel() == 0: return
     with torch.no_grad():
-        lse = torch.logsumexp(t.detach().to(accumulation_dtype(t.dtype)), dim)  # NaN for NaN, inf for +inf, -inf for a row of -inf
+        # NaN for a NaN, inf for +inf, -inf for a row of -inf
+        lse = torch.logsumexp(t.detach().to(accumulation_dtype(t.dtype)), dim)
         worst = lse.abs().max().item()
     if worst <= log_prob_tolerance(t.dtype, t.shape[dim]): return
     lo, hi = check_finite(t, name, allow_neg_inf=True)  # NaN and +inf, named first
@@ -282,13 +283,13 @@ def check_log_probabilities(t:torch.Tensor, # values that should be log-probabil
         raise ValueError(f"`{name}` has a row whose every entry is -inf along dim {dim}: every class has probability "
                          "0, so it is not a distribution. Expected log-probabilities, whose exponentials sum to 1")
     off = lse.flatten()[lse.abs().argmax()].item()
-    raise ValueError(f"`{name}` is not log-probabilities: along dim {dim}, a row's exponentials sum to {math.exp(off):.4g}, "
-                     f"not 1 (its logsumexp is {off:.4g}, not 0); these look like logits. {fix}")
+    raise ValueError(f"`{name}` is not log-probabilities: along dim {dim}, a row's exponentials sum to "
+                     f"{math.exp(off):.4g}, not 1 (its logsumexp is {off:.4g}, not 0); these look like logits. {fix}")
 
 def from_log_softmax(t:torch.Tensor, # a tensor that should hold log-probabilities
                      dim:int, # the class dimension, non-negative
                     ) -> bool:
-    "Whether autograd recorded `t` as `log_softmax`'s output along `dim`, unchanged since: then it is log-probabilities."
+    "Whether autograd recorded `t` as `log_softmax`'s output along `dim`, unchanged since: then it is log-probabilities"
     f = t.grad_fn
     if type(f).__name__ != 'LogSoftmaxBackward0' or t._version != 0: return False
     saved = f._saved_dim
@@ -330,7 +331,7 @@ def class_indices(target, # class indices: a tensor, NumPy array or list of inte
                   scores:torch.Tensor, # the scores they index, classes on `class_axis`
                   name:str, # the scores' argument name, for error messages
                   ignore_index:int|None=None, # a value that marks an item to skip (a loss's `ignore_index`)
-                  bounds:bool=True, # check each index's range (False: the caller's kernel does, see `named_index_errors`)
+                  bounds:bool=True, # check each index's range (False: the caller's kernel does: `named_index_errors`)
                  ) -> torch.Tensor: # `target` as a long tensor
     "Check that `target` holds one valid class index per example of `scores` (or `ignore_index`, where allowed)."
     t = raw_target(target)

@@ -137,4 +137,5 @@ def binary_cross_entropy_with_logits(logits, # one logit per yes-or-no question:
     warn_if_probabilities(z, lo, hi, 'logits', _PROBS_TO_BCE)
     acc = accumulation_dtype(z.dtype)
     y, ws = binary_target(target, z, 'logits', dtype=acc), _binary_weights(z, acc, weight=weight, pos_weight=pos_weight)
-    return like_input(F.binary_cross_entropy_with_logits(z.to(acc), y, reduction=reduction, **ws).to(z.dtype), was_numpy)
+    loss = F.binary_cross_entropy_with_logits(z.to(acc), y, reduction=reduction, **ws)
+    return like_input(loss.to(z.dtype), was_numpy)
