@@ -146,16 +146,15 @@ def decode(probs, # probabilities from `final_activation` (classes or labels on 
 # %% ../nbs/05_final_activation.ipynb #57948acd
 def output_kind(x, # a model's outputs, or something computed from them
                 dim:int=-1, # the class dimension
-                atol:float|None=None, # how far a row's sum may be from 1 (logsumexp from 0); default `sum_tolerance`
+                atol:float|None=None, # how far a row's sum may be from 1 (logsumexp from 0); default: the checks' own
                ) -> str: # 'probabilities', 'multi-label probabilities', 'log-probabilities' or 'logits'
     "Name what `x` most likely holds, judging from its values along `dim`."
     t, _ = as_tensor(x)
     d = class_dim(t, dim)
-    if atol is None: atol = sum_tolerance(t.dtype)
     lo, hi = check_finite(t, allow_neg_inf=True)
-    t = t.detach()
-    if lo >= 0 and hi <= 1:
-        sums = t.sum(d, dtype=torch.float64)
-        return 'probabilities' if bool(((sums - 1).abs() <= atol).all()) else 'multi-label probabilities'
-    if hi <= 0 and bool((torch.logsumexp(t.to(torch.float64), d).abs() <= atol).all()): return 'log-probabilities'
+    if lo >= 0 and hi <= 1:  # the rules of lessonkit.checks: rows summing to 1, or a logsumexp of 0
+        ok = row_sum_error(t, d) <= (sum_tolerance(t.dtype) if atol is None else atol)
+        return 'probabilities' if ok else 'multi-label probabilities'
+    if hi <= 0 and logsumexp_error(t, d)[0] <= (log_prob_tolerance(t.dtype, t.shape[d]) if atol is None else atol):
+        return 'log-probabilities'
     return 'logits'

@@ -16,8 +16,8 @@ __all__ = ['SCORE_KINDS', 'check_int', 'check_number', 'check_reduction', 'check
            'check_names', 'as_tensor', 'like_input', 'class_dim', 'class_axis', 'reduce_dims', 'check_finite',
            'sum_tolerance', 'accumulation_dtype', 'row_sum_error', 'refuse_rows_not_summing_to_one',
            'refuse_non_probabilities', 'refuse_non_log_probabilities', 'warn_if_probabilities', 'log_prob_tolerance',
-           'check_log_probabilities', 'from_log_softmax', 'check_logits', 'raw_target', 'class_indices',
-           'class_probabilities', 'named_index_errors', 'kernel_checks_indices', 'all_finite',
+           'logsumexp_error', 'check_log_probabilities', 'from_log_softmax', 'check_logits', 'raw_target',
+           'class_indices', 'class_probabilities', 'named_index_errors', 'kernel_checks_indices', 'all_finite',
            'refuse_impossible_targets', 'binary_target', 'class_weights', 'broadcast_weights', 'refuse_empty_mean',
            'mean_denominator', 'refuse_zero_mean', 'check_scores', 'name_index', 'check_per_name', 'torch_threads',
            'moved']
@@ -265,17 +265,22 @@ def log_prob_tolerance(dtype:torch.dtype, # the log-probabilities' dtype
     "How far from 0 a row's logsumexp may be: `sum_tolerance`, plus `eps * log(C)` for rounding C log-probabilities."
     return sum_tolerance(dtype) + torch.finfo(dtype).eps * math.log(max(n_classes, 1))
 
+def logsumexp_error(t:torch.Tensor, # values, e.g. log-probabilities
+                    dim:int, # the class dimension
+                   ) -> tuple[float, torch.Tensor]: # the largest |logsumexp| over the rows (0 for none), and each row's
+    "How far the rows of `t` along `dim` are from log-probabilities (a logsumexp of 0), at the worst row."
+    if t.numel() == 0: return 0., t.new_zeros(0)
+    with torch.no_grad():  # NaN for a NaN, inf for +inf, -inf for a row of -inf
+        lse = torch.logsumexp(t.detach().to(accumulation_dtype(t.dtype)), dim)
+    return lse.abs().max().item(), lse
+
 def check_log_probabilities(t:torch.Tensor, # values that should be log-probabilities
                             dim:int, # the class dimension
                             name:str, # the argument's name
                             fix:str, # what to do instead
                            ):
     "Refuse `t` unless every row along `dim` is log-probabilities: no NaN or `+inf`, and a logsumexp of 0."
-    if t.numel() == 0: return
-    with torch.no_grad():
-        # NaN for a NaN, inf for +inf, -inf for a row of -inf
-        lse = torch.logsumexp(t.detach().to(accumulation_dtype(t.dtype)), dim)
-        worst = lse.abs().max().item()
+    worst, lse = logsumexp_error(t, dim)
     if worst <= log_prob_tolerance(t.dtype, t.shape[dim]): return
     lo, hi = check_finite(t, name, allow_neg_inf=True)  # NaN and +inf, named first
     refuse_non_log_probabilities(lo, hi, t.dtype, name, fix)  # positive values: probabilities or logits
