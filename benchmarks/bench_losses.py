@@ -6,8 +6,9 @@ not scalars), all timed with `time.perf_counter`. `nll_loss` is timed the way it
 `log_softmax` (computed once, outside the timing, with autograd recording it): one repeat calls the loss and
 `torch.autograd.grad` of it with respect to those log-probabilities, which runs NLL's backward only. The extra row
 'nll_loss, no provenance' gives it a plain leaf tensor instead, which lessonkit must check by value. After warm-up
-calls of both, repeats alternate ours, theirs, ours, theirs... (at least 20 of each); the ratio is median(ours) /
-median(theirs). torch's thread count is left at its default. The median of the per-pair ratios and the ratio of the
+calls of both, repeats alternate ours, theirs, ours, theirs...: at least 25 of each, and more (up to 500) until the
+pairs have taken 2 s, so that a fast case (NLL takes well under a millisecond) gets enough repeats for its median to
+be steady on a busy machine; the ratio is median(ours) / median(theirs). torch's thread count is left at its default. The median of the per-pair ratios and the ratio of the
 fastest repeats (less sensitive to other processes on the machine) are recorded too. Weighted rows use one weight per
 class (cross-entropy, NLL) or per label (pos_weight) from [0.5, 2], and per-value weights for the binary losses."""
 import time
@@ -59,13 +60,14 @@ def _once(fn, x, args, upstream, provenance:bool) -> float:
     else: out.backward(upstream) if upstream is not None else out.backward()
     return time.perf_counter() - start
 
-def compare(ours, theirs, x, args, upstream, repeats:int=25, warmup:int=3, provenance:bool=False) -> dict:
+def compare(ours, theirs, x, args, upstream, repeats:int=25, warmup:int=3, provenance:bool=False,
+            min_s:float=2., max_repeats:int=500) -> dict:
     leaf = x.detach().clone().requires_grad_()
     if provenance: x = torch.log_softmax(leaf, 1)  # log-probabilities that autograd knows came from log_softmax
     else: x = leaf
     for _ in range(warmup): _once(ours, x, args, upstream, provenance); _once(theirs, x, args, upstream, provenance)
     a, b = [], []
-    for _ in range(repeats):
+    while len(a) < repeats or (sum(a) + sum(b) < min_s and len(a) < max_repeats):
         a.append(_once(ours, x, args, upstream, provenance))
         b.append(_once(theirs, x, args, upstream, provenance))
     return dict(ours_s=summary(a), torch_s=summary(b), ratio=round(median(a) / median(b), 3),
@@ -79,7 +81,7 @@ def run(repeats:int=25) -> dict:
             r = compare(ours, theirs, x, args, upstream, repeats=repeats, provenance=provenance)
             results[f"{name} {n}x{c}"] = dict(function=name, shape=[n, c], in_task_list=listed, target=target, **r)
     return dict(method=' '.join(__doc__.split('\n\n', 1)[1].split()), dtype='float32', torch_threads=torch.get_num_threads(),
-                repeats=repeats, results=results)
+                min_repeats=repeats, results=results)
 
 if __name__ == '__main__':
     r = run()
