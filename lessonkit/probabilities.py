@@ -43,7 +43,8 @@ def logsumexp(x, # logits: a tensor, NumPy array or list
     t, was_numpy = as_tensor(x)
     dims = reduce_dims(t, dim)
     check_finite(t, allow_neg_inf=True)
-    return like_input(torch.logsumexp(t, dim=dims, keepdim=check_bool(keepdim, 'keepdim')), was_numpy)
+    lse = torch.logsumexp(t.to(accumulation_dtype(t.dtype)), dim=dims, keepdim=check_bool(keepdim, 'keepdim'))
+    return like_input(lse.to(t.dtype), was_numpy)  # float16's sum of exps overflows past 65504 classes: sum in float32
 
 # %% ../nbs/01_softmax.ipynb #c11a0f0d
 def log_softmax(x, # logits: a tensor, NumPy array or list
@@ -52,7 +53,8 @@ def log_softmax(x, # logits: a tensor, NumPy array or list
                ): # log-probabilities, the same kind and shape as `x`
     "Log-probabilities from logits: `x - logsumexp(x)` along `dim`, finite even where the probability underflows."
     t, d, was_numpy = check_logits(x, 'x', dim, _PROBS_TO_SOFTMAX)
-    return like_input(torch.log_softmax(t, dim=d, dtype=check_dtype(dtype)), was_numpy)
+    dtype = check_dtype(dtype) or t.dtype  # float16 and bfloat16 are computed in float32, then rounded once
+    return like_input(torch.log_softmax(t, dim=d, dtype=accumulation_dtype(dtype)).to(dtype), was_numpy)
 
 # %% ../nbs/01_softmax.ipynb #e18d51fd
 def sigmoid(x, # logits: a tensor, NumPy array or list

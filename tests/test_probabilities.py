@@ -157,3 +157,18 @@ def test_empty_batches_give_empty_results():
     for f in (softmax, log_softmax):
         assert f(torch.zeros(0, 4)).shape == (0, 4) and f(torch.zeros(5, 0, 0)).shape == (5, 0, 0)
     assert sigmoid(torch.zeros(0)).shape == (0,)
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_many_classes_in_low_precision(dtype):
+    "PyTorch's float16 log_softmax and logsumexp overflow past 65504 classes (-inf and inf); lessonkit's sum in float32."
+    wide = torch.zeros(3, 100_000, dtype=dtype)
+    want = math.log(1e5)
+    torch.testing.assert_close(log_softmax(wide).float(), torch.full((3, 100_000), -want), rtol=TOL[dtype], atol=0)
+    torch.testing.assert_close(logsumexp(wide).float(), torch.full((3,), want), rtol=TOL[dtype], atol=0)
+    torch.testing.assert_close(softmax(wide).float(), torch.full((3, 100_000), 1e-5), rtol=TOL[dtype], atol=6e-8)  # subnormal in float16
+    assert log_softmax(wide).dtype == logsumexp(wide).dtype == dtype
+
+def test_lessonkit_log_softmax_output_keeps_its_provenance():
+    from lessonkit.checks import from_log_softmax
+    x = torch.randn(4, 3, requires_grad=True)
+    assert from_log_softmax(log_softmax(x, 1), 1) and from_log_softmax(log_softmax(x, 0), 0)
