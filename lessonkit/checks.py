@@ -187,14 +187,13 @@ def check_finite(t:torch.Tensor, # the values to check
     "Raise a `ValueError` naming `name` if `t` holds NaN or infinite values (`-inf` allowed if `allow_neg_inf`)."
     if t.numel() == 0: return math.nan, math.nan
     with torch.no_grad():
-        lo, hi = torch.aminmax(t.detach())  # one pass; NaN anywhere makes both NaN
-    if torch.isnan(lo):
-        raise ValueError(f"`{name}` contains NaN; expected {'numbers' if allow_inf else 'finite numbers'}")
-    if allow_inf: return lo.item(), hi.item()
+        lo, hi = (v.item() for v in torch.aminmax(t.detach()))  # one pass; NaN anywhere makes both NaN
+    if lo != lo: raise ValueError(f"`{name}` contains NaN; expected {'numbers' if allow_inf else 'finite numbers'}")
+    if allow_inf: return lo, hi
     if hi == math.inf or (lo == -math.inf and not allow_neg_inf):
         mask = ' (or -inf as a mask)' if allow_neg_inf else ''
         raise ValueError(f"`{name}` contains {'inf' if hi == math.inf else '-inf'}; expected finite numbers{mask}")
-    return lo.item(), hi.item()
+    return lo, hi
 
 # %% ../nbs/00_checks.ipynb #b5a2d8e6
 def sum_tolerance(dtype:torch.dtype) -> float:
