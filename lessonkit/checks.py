@@ -16,11 +16,11 @@ __all__ = ['SCORE_KINDS', 'check_int', 'check_number', 'check_reduction', 'check
            'check_names', 'as_tensor', 'like_input', 'class_dim', 'class_axis', 'reduce_dims', 'check_finite',
            'sum_tolerance', 'accumulation_dtype', 'row_sum_error', 'refuse_rows_not_summing_to_one',
            'refuse_non_probabilities', 'refuse_non_log_probabilities', 'warn_if_probabilities', 'log_prob_tolerance',
-           'logsumexp_error', 'check_log_probabilities', 'from_log_softmax', 'check_logits', 'raw_target',
-           'class_indices', 'class_probabilities', 'named_index_errors', 'kernel_checks_indices', 'all_finite',
-           'refuse_impossible_targets', 'binary_target', 'class_weights', 'broadcast_weights', 'refuse_empty_mean',
-           'mean_denominator', 'refuse_zero_mean', 'check_scores', 'name_index', 'check_per_name', 'torch_threads',
-           'moved']
+           'logsumexp_error', 'check_log_probabilities', 'from_log_softmax', 'check_logit_values', 'check_logits',
+           'raw_target', 'class_indices', 'class_probabilities', 'named_index_errors', 'kernel_checks_indices',
+           'all_finite', 'refuse_impossible_targets', 'binary_target', 'class_weights', 'broadcast_weights',
+           'refuse_empty_mean', 'mean_denominator', 'refuse_zero_mean', 'check_scores', 'name_index', 'check_per_name',
+           'torch_threads', 'moved']
 
 # %% ../nbs/00_checks.ipynb #4e8a1c77
 def _bounds(lo, hi) -> str:
@@ -301,18 +301,36 @@ def from_log_softmax(t:torch.Tensor, # a tensor that should hold log-probabiliti
     return saved % t.ndim == dim
 
 # %% ../nbs/00_checks.ipynb #66272bda
-def check_logits(x, # logits: a tensor, NumPy array or list
-                 name:str='logits', # the argument's name
-                 dim:int|None=None, # the class dimension; None means PyTorch's losses' convention (`class_axis`)
-                 why:str='this function expects logits, and applies the softmax itself', # the warning's advice
-                ) -> tuple: # (tensor, class dimension, was_numpy)
-    "Validate logits along their class dimension: finite or -inf, some class unmasked per row; warn if probabilities."
-    t, was_numpy = as_tensor(x, name)
-    d = class_axis(t, name) if dim is None else class_dim(t, dim, name)
+def check_logit_values(t:torch.Tensor, # logits
+                       d:int, # their class dimension
+                       name:str='logits', # the argument's name
+                      ) -> tuple[float, float]: # the smallest and largest value
+    "Refuse NaN and `+inf` in logits, and a row whose every class is masked (-inf): one pass over the values."
     lo, hi = check_finite(t, name, allow_neg_inf=True)
     if lo == -math.inf and bool(torch.isneginf(t.detach()).all(dim=d).any()):
         raise ValueError(f"`{name}` has a row whose every entry is -inf along dim {d}: every class is masked; "
                          "expected at least one finite value per row")
+    return lo, hi
+
+def _first_row_is_a_distribution(t:torch.Tensor, d:int) -> bool:
+    "Whether the first row of `t` along `d` is in [0, 1] and sums to 1: a necessary condition for probabilities."
+    if t.numel() == 0: return False
+    row = t.detach()[tuple(slice(None) if i == d else 0 for i in range(t.ndim))]
+    lo, hi = (v.item() for v in torch.aminmax(row))
+    return 0 <= lo and hi <= 1 and abs(row.sum(dtype=accumulation_dtype(t.dtype)).item() - 1) <= sum_tolerance(t.dtype)
+
+def check_logits(x, # logits: a tensor, NumPy array or list
+                 name:str='logits', # the argument's name
+                 dim:int|None=None, # the class dimension; None means PyTorch's losses' convention (`class_axis`)
+                 why:str='this function expects logits, and applies the softmax itself', # the warning's advice
+                 scan:bool=True, # check the values here (False: the caller checks its result, see above)
+                ) -> tuple: # (tensor, class dimension, was_numpy)
+    "Validate logits along their class dimension: finite or -inf, some class unmasked per row; warn if probabilities."
+    t, was_numpy = as_tensor(x, name)
+    d = class_axis(t, name) if dim is None else class_dim(t, dim, name)
+    if scan: lo, hi = check_logit_values(t, d, name)
+    elif _first_row_is_a_distribution(t, d): lo, hi = check_finite(t, name, allow_neg_inf=True)
+    else: return t, d, was_numpy
     warn_if_probabilities(t, lo, hi, name, why, dim=d, stacklevel=4)
     return t, d, was_numpy
 

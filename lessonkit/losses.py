@@ -52,15 +52,18 @@ def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, .
                   ignore_index:int=-100, # the class index of an item to skip (class-index targets only)
                  ): # the loss, the same kind (tensor or NumPy) and dtype as `logits`
     "Cross-entropy of `target` against `softmax(logits)`: `log_softmax` then NLL, from logits so that it stays finite."
-    x, d, was_numpy = check_logits(logits, why=_PROBS_TO_CE)
+    x, d, was_numpy = check_logits(logits, why=_PROBS_TO_CE, scan=False)  # the values: through the result, below
     check_reduction(reduction)
     eps = check_number(label_smoothing, 'label_smoothing', 0, 1)
     ii, acc = check_int(ignore_index, 'ignore_index'), accumulation_dtype(x.dtype)
     t, w = _ce_target(target, x, ii, acc), class_weights(weight, x, acc)
+    if not t.is_floating_point() and bool((t == ii).any()): check_logit_values(x, d)  # rows the loss does not read
     z = x.to(acc)  # float16 and bfloat16 are summed in float32 (smoothing terms too), then rounded once
     with named_index_errors(t, x, 'logits', ii):
         loss = F.cross_entropy(z, t, weight=w, ignore_index=ii, reduction=reduction, label_smoothing=eps)
-    if not all_finite(loss): loss = _exact_cross_entropy(z, t, d, w, ii, eps, reduction)
+    if not all_finite(loss):  # NaN or inf logits (refused here), a -inf mask, or a mean over nothing
+        check_logit_values(x, d)
+        loss = _exact_cross_entropy(z, t, d, w, ii, eps, reduction)
     return like_input(loss.to(x.dtype), was_numpy)
 
 def _ce_target(target, x:torch.Tensor, ii:int, dtype) -> torch.Tensor:

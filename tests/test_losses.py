@@ -427,3 +427,30 @@ def test_numpy_scalars_are_numbers():
     w = np.array([1., 2., 3., 4., 5.], dtype=np.float32)
     torch.testing.assert_close(cross_entropy(LOGITS, TARGET, weight=w), F.cross_entropy(LOGITS, TARGET, weight=torch.from_numpy(w)))
     torch.testing.assert_close(cross_entropy(LOGITS, TARGET, weight=list(w)), F.cross_entropy(LOGITS, TARGET, weight=torch.from_numpy(w)))
+
+@pytest.mark.parametrize('bad, message', [(math.nan, '`logits` contains NaN'), (math.inf, '`logits` contains inf')])
+@pytest.mark.parametrize('where', ['a counted item', 'a skipped item', 'a probability target'])
+@pytest.mark.parametrize('smoothing, weighted', [(0., False), (0.2, True)])
+def test_cross_entropy_finds_bad_logits_through_its_result_or_a_scan(bad, message, where, smoothing, weighted):
+    "cross_entropy scans its logits only when the result is not finite or an item is skipped: nothing bad gets by."
+    x = torch.randn(4, 3, generator=gen(0))
+    x[2, 1] = bad
+    t = torch.tensor([0, 1, 2 if where != 'a skipped item' else -100, 1])
+    if where == 'a probability target': t = torch.softmax(torch.randn(4, 3, generator=gen(1)), 1)
+    w = torch.tensor([1., 0., 2.]) if weighted else None  # the bad logit's class weighs 0: it must not hide
+    for reduction in REDUCTIONS:
+        with pytest.raises(ValueError, match=message): cross_entropy(x, t, reduction, smoothing, weight=w)
+    x[2] = -math.inf  # every class masked
+    with pytest.raises(ValueError, match='every class is masked'): cross_entropy(x, t, 'sum', smoothing, weight=w)
+
+def test_cross_entropy_scans_nothing_on_good_input(monkeypatch):
+    import lessonkit.losses as losses
+    calls = []
+    real = losses.check_logit_values
+    monkeypatch.setattr(losses, 'check_logit_values', lambda *a: (calls.append(1), real(*a))[1])
+    x, t = torch.randn(5, 4, generator=gen(0)), torch.tensor([0, 1, 2, 3, 0])
+    cross_entropy(x, t, weight=torch.ones(4), label_smoothing=0.1)
+    cross_entropy(x, torch.softmax(x, 1))
+    assert calls == []  # the one result was finite: no pass over the logits
+    cross_entropy(x, t.masked_fill(t == 3, -100))
+    assert calls == [1]  # a skipped item's row is never read by the loss: scanned
