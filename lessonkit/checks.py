@@ -17,10 +17,10 @@ __all__ = ['SCORE_KINDS', 'check_int', 'check_number', 'check_reduction', 'check
            'sum_tolerance', 'accumulation_dtype', 'row_sum_error', 'refuse_rows_not_summing_to_one',
            'refuse_non_probabilities', 'refuse_non_log_probabilities', 'warn_if_probabilities', 'log_prob_tolerance',
            'logsumexp_error', 'check_log_probabilities', 'from_log_softmax', 'check_logit_values', 'check_logits',
-           'raw_target', 'class_indices', 'class_probabilities', 'named_index_errors', 'kernel_checks_indices',
-           'all_finite', 'refuse_impossible_targets', 'binary_target', 'class_weights', 'broadcast_weights',
-           'refuse_empty_mean', 'mean_denominator', 'refuse_zero_mean', 'check_scores', 'name_index', 'check_per_name',
-           'torch_threads', 'moved']
+           'raw_target', 'class_indices', 'class_probabilities', 'named_index_errors', 'skips_items',
+           'kernel_checks_indices', 'all_finite', 'refuse_impossible_targets', 'binary_target', 'class_weights',
+           'broadcast_weights', 'refuse_empty_mean', 'mean_denominator', 'refuse_zero_mean', 'check_scores',
+           'name_index', 'check_per_name', 'torch_threads', 'moved']
 
 # %% ../nbs/00_checks.ipynb #4e8a1c77
 def _bounds(lo, hi) -> str:
@@ -316,8 +316,8 @@ def _first_row_is_a_distribution(t:torch.Tensor, d:int) -> bool:
     "Whether the first row of `t` along `d` is in [0, 1] and sums to 1: a necessary condition for probabilities."
     if t.numel() == 0: return False
     row = t.detach()[tuple(slice(None) if i == d else 0 for i in range(t.ndim))]
-    lo, hi = (v.item() for v in torch.aminmax(row))
-    return 0 <= lo and hi <= 1 and abs(row.sum(dtype=accumulation_dtype(t.dtype)).item() - 1) <= sum_tolerance(t.dtype)
+    if row.min().item() < 0 or row.max().item() > 1: return False  # logits: almost always a negative one
+    return abs(row.sum(dtype=accumulation_dtype(t.dtype)).item() - 1) <= sum_tolerance(t.dtype)
 
 def check_logits(x, # logits: a tensor, NumPy array or list
                  name:str='logits', # the argument's name
@@ -405,6 +405,14 @@ def named_index_errors(target, # the class indices a PyTorch loss reads in the b
         try: class_indices(target, scores, name, ignore_index)
         except ValueError as e: raise e from None
         raise
+
+def skips_items(target:torch.Tensor, # class indices (a float target skips nothing)
+                ignore_index:int, # the target value of a skipped item
+               ) -> bool:
+    "Whether some item's target is `ignore_index`: for a negative one (PyTorch's -100), one `min` over the targets."
+    if target.is_floating_point() or target.numel() == 0: return False
+    if ignore_index < 0: return target.min().item() <= ignore_index  # anything below is out of range, and refused
+    return bool((target == ignore_index).any())
 
 def kernel_checks_indices(t:torch.Tensor) -> bool:
     "Whether PyTorch's NLL kernel checks the class indices in `t` itself: on the CPU it raises an `IndexError`."

@@ -57,7 +57,7 @@ def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, .
     eps = check_number(label_smoothing, 'label_smoothing', 0, 1)
     ii, acc = check_int(ignore_index, 'ignore_index'), accumulation_dtype(x.dtype)
     t, w = _ce_target(target, x, ii, acc), class_weights(weight, x, acc)
-    if not t.is_floating_point() and bool((t == ii).any()): check_logit_values(x, d)  # rows the loss does not read
+    if skips_items(t, ii): check_logit_values(x, d)  # the rows of skipped items: the loss never reads them
     z = x.to(acc)  # float16 and bfloat16 are summed in float32 (smoothing terms too), then rounded once
     with named_index_errors(t, x, 'logits', ii):
         loss = F.cross_entropy(z, t, weight=w, ignore_index=ii, reduction=reduction, label_smoothing=eps)
