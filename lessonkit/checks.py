@@ -200,7 +200,8 @@ def sum_tolerance(dtype:torch.dtype) -> float:
     "How far from 1 a row of probabilities may sum in `dtype`: 1e-3, or 2e-2 in float16 and bfloat16."
     return 1e-3 if dtype in (torch.float32, torch.float64) else 2e-2
 
-def accumulation_dtype(dtype:torch.dtype) -> torch.dtype:
+def accumulation_dtype(dtype:torch.dtype, # the values' dtype
+                      ) -> torch.dtype:
     "The dtype to sum `dtype` values in: float64 stays, the rest sum in float32 (a float16 sum overflows at 65504)."
     return torch.float64 if dtype == torch.float64 else torch.float32
 
@@ -414,11 +415,13 @@ def skips_items(target:torch.Tensor, # class indices (a float target skips nothi
     if ignore_index < 0: return target.min().item() <= ignore_index  # anything below is out of range, and refused
     return bool((target == ignore_index).any())
 
-def kernel_checks_indices(t:torch.Tensor) -> bool:
+def kernel_checks_indices(t:torch.Tensor, # the scores a PyTorch loss will read
+                         ) -> bool:
     "Whether PyTorch's NLL kernel checks the class indices in `t` itself: on the CPU it raises an `IndexError`."
     return t.device.type == 'cpu'
 
-def all_finite(t:torch.Tensor) -> bool:
+def all_finite(t:torch.Tensor, # a loss's result, or any tensor
+              ) -> bool:
     "Whether every value of `t` is finite; a loss's one result is read directly, without a boolean copy."
     return math.isfinite(t.item()) if t.numel() == 1 else bool(t.isfinite().all())
 
