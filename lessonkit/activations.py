@@ -22,7 +22,8 @@ __all__ = ['softmax_classes', 'exp_log_probs', 'identity', 'LossInfo', 'loss_inf
 def softmax_classes(x, # logits, classes on dim 1 (or dim 0 for one example of shape (C,))
                    ): # probabilities, the same shape and kind as `x`
     "Softmax over the class dimension, as `cross_entropy` applies it: dim 1, or dim 0 for a single example."
-    return softmax(x, dim=1 if np.ndim(x) > 1 else 0)
+    t, was_numpy = as_tensor(x)
+    return like_input(softmax(t, dim=1 if t.ndim > 1 else 0), was_numpy)
 
 def exp_log_probs(x, # log-probabilities
                  ): # probabilities, the same shape and kind as `x`
@@ -42,9 +43,22 @@ class LossInfo:
     loss_func: object # the loss, as it was given
     activation: Callable # turns the model's outputs into probabilities
     kind: str # 'single-label', 'multi-label' or 'regression'
+    takes: str|None = None # what the loss takes, one of `checks.SCORE_KINDS` (None for a regression)
 
     @property
     def multi_label(self) -> bool: return self.kind == 'multi-label'
+
+    @property
+    def gives(self) -> str:
+        "What `activation` returns: 'probabilities' over classes (rows sum to 1), or 'label probabilities'."
+        return 'label probabilities' if self.multi_label else 'probabilities'
+
+    def check_outputs(self, x:torch.Tensor, # a model's outputs
+                      name:str='outputs', # how to name them in the error
+                     ) -> torch.Tensor:
+        "Refuse `x` unless it is what the loss takes: logits, log-probabilities or probabilities (`check_scores`)."
+        if self.takes is None: return x
+        return check_scores(x, self.takes, name, fix=_TAKES.get(self.takes, ''))
 
     def unreduced(self) -> Callable:
         "The loss made to return one value per element (`reduction='none'`), whatever form it came in."
@@ -62,16 +76,23 @@ def _unwrap(loss_func):
     return loss_func
 
 def _known_losses() -> list:
-    "Rows (loss class, its functional twins, activation, kind) for every loss `loss_info` recognises."
+    "Rows (loss class, its functional twins, activation, kind, what it takes) for every loss `loss_info` recognises."
     return [
-        (nn.CrossEntropyLoss, (F.cross_entropy, cross_entropy), softmax_classes, 'single-label'),
+        (nn.CrossEntropyLoss, (F.cross_entropy, cross_entropy), softmax_classes, 'single-label', 'logits'),
         (nn.BCEWithLogitsLoss, (F.binary_cross_entropy_with_logits, binary_cross_entropy_with_logits), sigmoid,
-         'multi-label'),
-        (nn.NLLLoss, (F.nll_loss, nll_loss), exp_log_probs, 'single-label'),
-        (nn.BCELoss, (F.binary_cross_entropy, binary_cross_entropy), identity, 'multi-label'),
-        (nn.MSELoss, (F.mse_loss,), identity, 'regression'),
-        (nn.L1Loss, (F.l1_loss,), identity, 'regression'),
+         'multi-label', 'label logits'),
+        (nn.NLLLoss, (F.nll_loss, nll_loss), exp_log_probs, 'single-label', 'log-probabilities'),
+        (nn.BCELoss, (F.binary_cross_entropy, binary_cross_entropy), identity, 'multi-label', 'label probabilities'),
+        (nn.MSELoss, (F.mse_loss,), identity, 'regression', None),
+        (nn.L1Loss, (F.l1_loss,), identity, 'regression', None),
     ]
+
+_TAKES = {  # what to do when a model's outputs are not what its loss takes
+    'logits': "cross-entropy takes logits and applies the softmax itself: pass the model's raw outputs",
+    'log-probabilities': "NLL takes log-probabilities: end the model with `log_softmax` (or pass its logits with "
+                         "`nn.CrossEntropyLoss()`, which applies it)",
+    'label probabilities': "BCELoss takes probabilities: apply `sigmoid` to the logits first (or pass the logits "
+                           "with `nn.BCEWithLogitsLoss()`, which applies it)"}
 
 _UNKNOWN_LOSS = ("Pass `act=` explicitly: e.g. `act=lessonkit.activations.softmax_classes` for one class per item, "
                  "`act=torch.sigmoid` for independent labels, `act=lessonkit.activations.identity` if the outputs are "
@@ -83,8 +104,9 @@ def loss_info(loss_func, # an `nn` loss module (or its class), a functional loss
     if loss_func is None:
         raise TypeError("`loss_func` is None: pass the loss the model was trained with, or pass `act=` explicitly")
     f = _unwrap(loss_func)
-    for cls, functions, act, kind in _known_losses():
-        if isinstance(f, cls) or f is cls or any(f is g for g in functions): return LossInfo(loss_func, act, kind)
+    for cls, functions, act, kind, takes in _known_losses():
+        if isinstance(f, cls) or f is cls or any(f is g for g in functions):
+            return LossInfo(loss_func, act, kind, takes)
     raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell which activation "
                      f"turns its outputs into probabilities. {_UNKNOWN_LOSS}")
 
@@ -124,16 +146,15 @@ def decode(probs, # probabilities from `final_activation` (classes or labels on 
 # %% ../nbs/05_final_activation.ipynb #57948acd
 def output_kind(x, # a model's outputs, or something computed from them
                 dim:int=-1, # the class dimension
-                atol:float|None=None, # how far a row's sum may be from 1 (logsumexp from 0); default `sum_tolerance`
+                atol:float|None=None, # how far a row's sum may be from 1 (logsumexp from 0); default: the checks' own
                ) -> str: # 'probabilities', 'multi-label probabilities', 'log-probabilities' or 'logits'
     "Name what `x` most likely holds, judging from its values along `dim`."
     t, _ = as_tensor(x)
     d = class_dim(t, dim)
-    if atol is None: atol = sum_tolerance(t.dtype)
     lo, hi = check_finite(t, allow_neg_inf=True)
-    t = t.detach()
-    if lo >= 0 and hi <= 1:
-        sums = t.sum(d, dtype=torch.float64)
-        return 'probabilities' if bool(((sums - 1).abs() <= atol).all()) else 'multi-label probabilities'
-    if hi <= 0 and bool((torch.logsumexp(t.to(torch.float64), d).abs() <= atol).all()): return 'log-probabilities'
+    if lo >= 0 and hi <= 1:  # the rules of lessonkit.checks: rows summing to 1, or a logsumexp of 0
+        ok = row_sum_error(t, d) <= (sum_tolerance(t.dtype) if atol is None else atol)
+        return 'probabilities' if ok else 'multi-label probabilities'
+    if hi <= 0 and logsumexp_error(t, d)[0] <= (log_prob_tolerance(t.dtype, t.shape[d]) if atol is None else atol):
+        return 'log-probabilities'
     return 'logits'

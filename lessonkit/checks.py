@@ -9,12 +9,19 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+_REAL_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
 # %% auto #0
-__all__ = ['check_int', 'check_number', 'check_reduction', 'check_thresh', 'check_names', 'check_choice', 'check_positive',
-           'as_tensor', 'like_input', 'class_dim', 'class_axis', 'check_finite', 'sum_tolerance', 'row_sum_error',
-           'refuse_non_probabilities', 'refuse_non_log_probabilities', 'looks_like_probabilities',
-           'warn_if_probabilities', 'refuse_probabilities', 'check_logits', 'raw_target', 'class_indices',
-           'class_probabilities', 'binary_target', 'name_index', 'check_per_name', 'torch_threads', 'moved']
+__all__ = ['SCORE_KINDS', 'check_int', 'check_number', 'check_reduction', 'check_dtype', 'check_bool', 'check_thresh',
+           'check_names', 'check_choice', 'check_positive', 'as_tensor', 'like_input', 'class_dim', 'class_axis',
+           'reduce_dims', 'check_finite', 'sum_tolerance', 'accumulation_dtype', 'row_sum_error',
+           'refuse_rows_not_summing_to_one', 'refuse_non_probabilities', 'refuse_non_log_probabilities',
+           'looks_like_probabilities', 'warn_if_probabilities', 'refuse_probabilities', 'log_prob_tolerance',
+           'logsumexp_error', 'check_log_probabilities', 'from_log_softmax', 'check_logit_values', 'check_logits',
+           'raw_target', 'class_indices', 'class_probabilities', 'named_index_errors', 'skips_items',
+           'kernel_checks_indices', 'all_finite', 'refuse_impossible_targets', 'binary_target', 'class_weights',
+           'broadcast_weights', 'refuse_empty_mean', 'mean_denominator', 'refuse_zero_mean', 'check_scores',
+           'name_index', 'check_per_name', 'torch_threads', 'moved']
 
 # %% ../nbs/00_checks.ipynb #4e8a1c77
 def _bounds(lo, hi) -> str:
@@ -51,9 +58,26 @@ def check_number(x, # the value given
 # %% ../nbs/00_checks.ipynb #2f6b8e15
 def check_reduction(reduction) -> str:
     "`reduction` if it is one of PyTorch's three ('mean', 'sum', 'none'), else a `ValueError`."
-    if reduction not in ('mean', 'sum', 'none'):
-        raise ValueError(f"`reduction` must be 'mean', 'sum' or 'none'; got {reduction!r}")
-    return reduction
+    if isinstance(reduction, str) and reduction in ('mean', 'sum', 'none'): return reduction
+    hint = ('. (The third argument of a lessonkit loss is `reduction`: pass class weights as `weight=`)'
+            if not isinstance(reduction, str) else '')
+    raise ValueError(f"`reduction` must be 'mean', 'sum' or 'none'; got {reduction!r}{hint}")
+
+def check_dtype(dtype, # None, or the floating dtype to compute and return in
+                name:str='dtype', # the argument's name
+               ) -> torch.dtype|None:
+    "`dtype` if it is None or a floating torch dtype (float16, bfloat16, float32, float64), else an error."
+    if dtype is None or dtype in _REAL_DTYPES: return dtype
+    if isinstance(dtype, torch.dtype):
+        raise ValueError(f"`{name}` must be a floating dtype ({', '.join(map(str, _REAL_DTYPES))}); got {dtype}")
+    raise TypeError(f"`{name}` must be a torch dtype such as torch.float64, or None; got {dtype!r}")
+
+def check_bool(x, # the value given
+               name:str, # the argument's name
+              ) -> bool:
+    "`x` as a `bool`: True or False (NumPy's too); 0 and 1 are refused, as a flag is not a number."
+    if isinstance(x, (bool, np.bool_)): return bool(x)
+    raise TypeError(f"`{name}` must be True or False; got {x!r} of type {type(x).__name__}")
 
 def check_thresh(thresh, # the threshold given
                  name:str='thresh', # the argument's name
@@ -100,7 +124,14 @@ def check_positive(x, # the value given
     return x
 
 # %% ../nbs/00_checks.ipynb #e69110b1
-_REAL_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+def _from_list(x, name:str) -> torch.Tensor:
+    "A (nested) list or tuple as a tensor of the dtype torch infers; a clear error for a ragged or non-numeric one."
+    try: return torch.tensor(x)
+    except (TypeError, ValueError, RuntimeError) as e:
+        if 'expected sequence of length' in str(e):
+            raise ValueError(f"`{name}` must be a rectangular list of numbers (every row the same length); "
+                             f"got a ragged list ({e})") from None
+        raise TypeError(f"`{name}` must be a tensor, array or list of numbers; got {type(x).__name__} ({e})") from None
 
 def as_tensor(x, # a torch tensor, NumPy array or nested list of numbers
               name:str='x', # the argument's name, used in error messages
@@ -112,14 +143,15 @@ def as_tensor(x, # a torch tensor, NumPy array or nested list of numbers
         if x.dtype.kind not in 'fiu':
             raise TypeError(f"`{name}` must hold real numbers; got a NumPy array of dtype {x.dtype}")
         t = torch.from_numpy(np.ascontiguousarray(x))
-    elif isinstance(x, (list, tuple, numbers.Real)) and not isinstance(x, bool):
-        try: t = torch.tensor(x, dtype=torch.get_default_dtype())
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"`{name}` must be a tensor, array or list of numbers; "
-                            f"got {type(x).__name__} ({e})") from None
+    elif isinstance(x, (list, tuple)):  # a list of bools is refused like a bool tensor: True is not a score
+        t = _from_list(x, name)
+        if t.dtype != torch.bool and not t.is_complex(): t = t.to(torch.get_default_dtype())
+    elif isinstance(x, numbers.Real) and not isinstance(x, bool): t = torch.tensor(float(x))
     else: raise TypeError(f"`{name}` must be a torch tensor, NumPy array or list of numbers; got {type(x).__name__}")
     if t.dtype in _REAL_DTYPES: return t, was_numpy
-    if t.dtype == torch.bool or t.is_complex(): raise TypeError(f"`{name}` must hold real numbers; got dtype {t.dtype}")
+    if t.dtype == torch.bool or t.is_complex():
+        what = 'True/False values' if t.dtype == torch.bool else 'complex numbers'
+        raise TypeError(f"`{name}` must hold real numbers; got {what} (dtype {t.dtype})")
     return t.to(torch.get_default_dtype() if not was_numpy else torch.float64), was_numpy
 
 def like_input(t:torch.Tensor, # a result computed by lessonkit
@@ -140,7 +172,7 @@ def class_dim(t:torch.Tensor, # the input
         raise ValueError(f"`dim`={dim} is out of range for `{name}` with {t.ndim} dimension(s) "
                          f"(shape {tuple(t.shape)}); expected {-t.ndim} <= dim < {t.ndim}")
     dim = dim % t.ndim
-    if t.shape[dim] == 0:
+    if t.shape[dim] == 0 and math.prod(t.shape[:dim] + t.shape[dim+1:]) > 0:  # rows, but no class in them
         raise ValueError(f"`{name}` has no classes: dimension {dim} is empty (shape {tuple(t.shape)})")
     return dim
 
@@ -149,6 +181,22 @@ def class_axis(t:torch.Tensor, # scores (logits, probabilities, log-probabilitie
               ) -> int:
     "The class dimension as PyTorch's losses read it: 1, or 0 for a single example of shape (C,)."
     return class_dim(t, 1 if t.ndim > 1 else 0, name)
+
+def reduce_dims(t:torch.Tensor, # the input
+                dim, # a dimension, or a tuple or list of distinct ones; negative counts from the end
+                name:str='x', # the input's name, for error messages
+               ) -> tuple: # the dimensions, non-negative
+    "Check the dimensions a reduction (`logsumexp`) sums over: existing, distinct, at least one; a 0-d `t` has dim 0."
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims: raise ValueError("`dim` must name at least one dimension; got an empty tuple")
+    dims = tuple(check_int(d, 'dim') for d in dims)
+    n = max(t.ndim, 1)  # as in PyTorch, a 0-d tensor has one dimension to reduce, 0 (or -1)
+    bad = [d for d in dims if not -n <= d < n]
+    if bad: raise ValueError(f"`dim`={bad[0]} is out of range for `{name}` with {t.ndim} dimension(s) "
+                             f"(shape {tuple(t.shape)}); expected {-n} <= dim < {n}")
+    dims = tuple(d % n for d in dims)
+    if len(set(dims)) < len(dims): raise ValueError(f"`dim` names a dimension twice: {dim!r}")
+    return dims
 
 # %% ../nbs/00_checks.ipynb #057a4fab
 def check_finite(t:torch.Tensor, # the values to check
@@ -159,34 +207,49 @@ def check_finite(t:torch.Tensor, # the values to check
     "Raise a `ValueError` naming `name` if `t` holds NaN or infinite values (`-inf` allowed if `allow_neg_inf`)."
     if t.numel() == 0: return math.nan, math.nan
     with torch.no_grad():
-        lo, hi = torch.aminmax(t.detach())  # one pass; NaN anywhere makes both NaN
-    if torch.isnan(lo):
-        raise ValueError(f"`{name}` contains NaN; expected {'numbers' if allow_inf else 'finite numbers'}")
-    if allow_inf: return lo.item(), hi.item()
+        lo, hi = (v.item() for v in torch.aminmax(t.detach()))  # one pass; NaN anywhere makes both NaN
+    if lo != lo: raise ValueError(f"`{name}` contains NaN; expected {'numbers' if allow_inf else 'finite numbers'}")
+    if allow_inf: return lo, hi
     if hi == math.inf or (lo == -math.inf and not allow_neg_inf):
         mask = ' (or -inf as a mask)' if allow_neg_inf else ''
         raise ValueError(f"`{name}` contains {'inf' if hi == math.inf else '-inf'}; expected finite numbers{mask}")
-    return lo.item(), hi.item()
+    return lo, hi
 
 # %% ../nbs/00_checks.ipynb #b5a2d8e6
 def sum_tolerance(dtype:torch.dtype) -> float:
     "How far from 1 a row of probabilities may sum in `dtype`: 1e-3, or 2e-2 in float16 and bfloat16."
     return 1e-3 if dtype in (torch.float32, torch.float64) else 2e-2
 
+def accumulation_dtype(dtype:torch.dtype, # the values' dtype
+                      ) -> torch.dtype:
+    "The dtype to sum `dtype` values in: float64 stays, the rest sum in float32 (a float16 sum overflows at 65504)."
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
 def row_sum_error(t:torch.Tensor, # values, e.g. probabilities
                   dim:int, # the dimension that should sum to 1
                  ) -> float: # the largest |sum - 1| over the rows (0 for no rows)
     "How far the rows of `t` along `dim` are from summing to 1, at the worst row."
     if t.numel() == 0: return 0.
-    acc = torch.float64 if t.dtype == torch.float64 else torch.float32
-    return (t.detach().sum(dim, dtype=acc) - 1).abs().max().item()
+    return (t.detach().sum(dim, dtype=accumulation_dtype(t.dtype)) - 1).abs().max().item()
+
+def refuse_rows_not_summing_to_one(t:torch.Tensor, # probabilities
+                                   dim:int, # the dimension that should sum to 1
+                                   name:str, # the argument's name
+                                   what:str='probabilities', # what the rows are, for the error
+                                   fix:str='', # what to do instead
+                                  ):
+    "A `ValueError` if a row of `t` along `dim` sums further from 1 than `sum_tolerance` allows."
+    off = row_sum_error(t, dim)
+    if off <= sum_tolerance(t.dtype): return
+    raise ValueError(f"`{name}` ({what}) has a row summing to {1 + off:.4g} or {1 - off:.4g} over dim {dim}; "
+                     f"expected rows summing to 1. {fix}".rstrip())
 
 def refuse_non_probabilities(lo:float, hi:float, # the smallest and largest value
                              name:str, # the argument's name
                              fix:str, # what to do instead
                             ):
     "A `ValueError` if values from `lo` to `hi` leave [0, 1]: they are logits or log-probabilities, not probabilities."
-    if 0 <= lo and hi <= 1: return
+    if lo != lo or (0 <= lo and hi <= 1): return  # NaN: `check_finite` found no values at all
     kind = 'log-probabilities' if hi <= 0 else 'logits'
     raise ValueError(f"`{name}` holds values from {lo:.4g} to {hi:.4g}, outside [0, 1], so they are not probabilities: "
                      f"they look like {kind}. {fix}")
@@ -197,7 +260,7 @@ def refuse_non_log_probabilities(lo:float, hi:float, # the smallest and largest 
                                  fix:str, # what to do instead
                                 ):
     "A `ValueError` if values up to `hi` are positive: log-probabilities are <= 0, so these are probabilities or logits"
-    if hi <= 4 * torch.finfo(dtype).eps: return
+    if hi != hi or hi <= 4 * torch.finfo(dtype).eps: return  # NaN: no values at all
     kind = 'probabilities' if 0 <= lo and hi <= 1 else 'logits'
     raise ValueError(f"`{name}` holds values from {lo:.4g} to {hi:.4g}, but log-probabilities are <= 0: "
                      f"these look like {kind}. {fix}")
@@ -235,19 +298,80 @@ def refuse_probabilities(t:torch.Tensor, # values that must be logits
     if looks_like_probabilities(t, lo, hi, dim):
         raise ValueError(f"`{name}` looks like probabilities ({_probability_words(dim)}), not logits. {fix}")
 
+# %% ../nbs/00_checks.ipynb #7b1c9e43
+def log_prob_tolerance(dtype:torch.dtype, # the log-probabilities' dtype
+                       n_classes:int, # C, the number of classes in a row
+                      ) -> float:
+    "How far from 0 a row's logsumexp may be: `sum_tolerance`, plus `eps * log(C)` for rounding C log-probabilities."
+    return sum_tolerance(dtype) + torch.finfo(dtype).eps * math.log(max(n_classes, 1))
+
+def logsumexp_error(t:torch.Tensor, # values, e.g. log-probabilities
+                    dim:int, # the class dimension
+                   ) -> tuple[float, torch.Tensor]: # the largest |logsumexp| over the rows (0 for none), and each row's
+    "How far the rows of `t` along `dim` are from log-probabilities (a logsumexp of 0), at the worst row."
+    if t.numel() == 0: return 0., t.new_zeros(0)
+    with torch.no_grad():  # NaN for a NaN, inf for +inf, -inf for a row of -inf
+        lse = torch.logsumexp(t.detach().to(accumulation_dtype(t.dtype)), dim)
+    return lse.abs().max().item(), lse
+
+def check_log_probabilities(t:torch.Tensor, # values that should be log-probabilities
+                            dim:int, # the class dimension
+                            name:str, # the argument's name
+                            fix:str, # what to do instead
+                           ):
+    "Refuse `t` unless every row along `dim` is log-probabilities: no NaN or `+inf`, and a logsumexp of 0."
+    worst, lse = logsumexp_error(t, dim)
+    if worst <= log_prob_tolerance(t.dtype, t.shape[dim]): return
+    lo, hi = check_finite(t, name, allow_neg_inf=True)  # NaN and +inf, named first
+    refuse_non_log_probabilities(lo, hi, t.dtype, name, fix)  # positive values: probabilities or logits
+    if bool(lse.isneginf().any()):
+        raise ValueError(f"`{name}` has a row whose every entry is -inf along dim {dim}: every class has probability "
+                         "0, so it is not a distribution. Expected log-probabilities, whose exponentials sum to 1")
+    off = lse.flatten()[lse.abs().argmax()].item()
+    raise ValueError(f"`{name}` is not log-probabilities: along dim {dim}, a row's exponentials sum to "
+                     f"{math.exp(off):.4g}, not 1 (its logsumexp is {off:.4g}, not 0); these look like logits. {fix}")
+
+def from_log_softmax(t:torch.Tensor, # a tensor that should hold log-probabilities
+                     dim:int, # the class dimension, non-negative
+                    ) -> bool:
+    "Whether autograd recorded `t` as `log_softmax`'s output along `dim`, unchanged since: then it is log-probabilities"
+    f = t.grad_fn
+    if type(f).__name__ != 'LogSoftmaxBackward0' or t._version != 0: return False
+    saved = f._saved_dim
+    if saved >= 2**63: saved -= 2**64  # autograd keeps the dim as an unsigned 64-bit integer: -1 reads 2**64 - 1
+    return saved % t.ndim == dim
+
 # %% ../nbs/00_checks.ipynb #66272bda
-def check_logits(x, # logits: a tensor, NumPy array or list
-                 name:str='logits', # the argument's name
-                 dim:int|None=None, # the class dimension; None means PyTorch's losses' convention (`class_axis`)
-                 why:str='this function expects logits, and applies the softmax itself', # the warning's advice
-                ) -> tuple: # (tensor, class dimension, was_numpy)
-    "Validate logits along their class dimension: finite or -inf, some class unmasked per row; warn if probabilities."
-    t, was_numpy = as_tensor(x, name)
-    d = class_axis(t, name) if dim is None else class_dim(t, dim, name)
+def check_logit_values(t:torch.Tensor, # logits
+                       d:int, # their class dimension
+                       name:str='logits', # the argument's name
+                      ) -> tuple[float, float]: # the smallest and largest value
+    "Refuse NaN and `+inf` in logits, and a row whose every class is masked (-inf): one pass over the values."
     lo, hi = check_finite(t, name, allow_neg_inf=True)
     if lo == -math.inf and bool(torch.isneginf(t.detach()).all(dim=d).any()):
         raise ValueError(f"`{name}` has a row whose every entry is -inf along dim {d}: every class is masked; "
                          "expected at least one finite value per row")
+    return lo, hi
+
+def _first_row_is_a_distribution(t:torch.Tensor, d:int) -> bool:
+    "Whether the first row of `t` along `d` is in [0, 1] and sums to 1: a necessary condition for probabilities."
+    if t.numel() == 0: return False
+    row = t.detach()[tuple(slice(None) if i == d else 0 for i in range(t.ndim))]
+    if row.min().item() < 0 or row.max().item() > 1: return False  # logits: almost always a negative one
+    return abs(row.sum(dtype=accumulation_dtype(t.dtype)).item() - 1) <= sum_tolerance(t.dtype)
+
+def check_logits(x, # logits: a tensor, NumPy array or list
+                 name:str='logits', # the argument's name
+                 dim:int|None=None, # the class dimension; None means PyTorch's losses' convention (`class_axis`)
+                 why:str='this function expects logits, and applies the softmax itself', # the warning's advice
+                 scan:bool=True, # check the values here (False: the caller checks its result, see above)
+                ) -> tuple: # (tensor, class dimension, was_numpy)
+    "Validate logits along their class dimension: finite or -inf, some class unmasked per row; warn if probabilities."
+    t, was_numpy = as_tensor(x, name)
+    d = class_axis(t, name) if dim is None else class_dim(t, dim, name)
+    if scan: lo, hi = check_logit_values(t, d, name)
+    elif _first_row_is_a_distribution(t, d): lo, hi = check_finite(t, name, allow_neg_inf=True)
+    else: return t, d, was_numpy
     warn_if_probabilities(t, lo, hi, name, why, dim=d, stacklevel=4)
     return t, d, was_numpy
 
@@ -269,9 +393,11 @@ def raw_target(target, # a tensor, NumPy array or list
 def class_indices(target, # class indices: a tensor, NumPy array or list of integers
                   scores:torch.Tensor, # the scores they index, classes on `class_axis`
                   name:str, # the scores' argument name, for error messages
+                  ignore_index:int|None=None, # a value that marks an item to skip (a loss's `ignore_index`)
+                  bounds:bool=True, # check each index's range (False: the caller's kernel does: `named_index_errors`)
                   target_name:str='target', # the target's argument name, for error messages
                  ) -> torch.Tensor: # `target` as a long tensor
-    "Check that `target` holds one valid class index per example of `scores`."
+    "Check that `target` holds one valid class index per example of `scores` (or `ignore_index`, where allowed)."
     t, tn = raw_target(target, target_name), target_name
     if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
         raise TypeError(f"`{tn}` must hold class indices (integers); got dtype {t.dtype}. "
@@ -282,17 +408,21 @@ def class_indices(target, # class indices: a tensor, NumPy array or list of inte
         raise ValueError(f"`{tn}` has shape {tuple(t.shape)}; expected {tuple(want)}: one class index per example "
                          f"of `{name}` (shape {tuple(scores.shape)}, classes on dim {d})")
     n_classes = scores.shape[d]
-    if t.numel():
-        lo, hi = torch.aminmax(t)
-        if lo < 0 or hi >= n_classes:
-            raise ValueError(f"`{tn}` holds class index {(lo if lo < 0 else hi).item()}; expected indices from 0 to "
-                             f"{n_classes - 1} (`{name}` has {n_classes} classes on dim {d})")
+    if bounds and t.numel():
+        lo, hi = (v.item() for v in torch.aminmax(t))
+        if lo < 0 or hi >= n_classes:  # only then look closer: a skipped item may lie outside
+            bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index if ignore_index is not None else True)
+            if bool(bad.any()):
+                skip = f", or `ignore_index`={ignore_index} to skip an item" if ignore_index is not None else ''
+                raise ValueError(f"`{tn}` holds class index {t[bad][0].item()}; expected indices from 0 to "
+                                 f"{n_classes - 1}{skip} (`{name}` has {n_classes} classes on dim {d})")
     return t.long()
 
 def class_probabilities(target:torch.Tensor, # a floating target
                         logits:torch.Tensor, # the logits it goes with
                         name:str='logits', # the logits' argument name
-                       ) -> torch.Tensor: # `target` in the logits' dtype
+                        dtype:torch.dtype|None=None, # the dtype to return (default: the logits')
+                       ) -> torch.Tensor: # `target` in `dtype`
     "Validate a float `target` as class probabilities for `logits`: same shape, values in [0, 1], rows summing to 1."
     if target.shape != logits.shape:
         raise ValueError(f"`target` holds floats, which are read as class probabilities and need the shape of "
@@ -302,32 +432,163 @@ def class_probabilities(target:torch.Tensor, # a floating target
     if lo < 0 or hi > 1:
         raise ValueError(f"`target` (class probabilities) holds values from {lo:.4g} to {hi:.4g}; "
                          "expected values in [0, 1]")
-    d = class_axis(logits, name)
-    off = row_sum_error(target, d)
-    if off > sum_tolerance(target.dtype):
-        raise ValueError(f"`target` (class probabilities) has a row summing to {1 + off:.4g} or {1 - off:.4g} over "
-                         f"dim {d}; expected rows summing to 1")
-    return target.to(logits.dtype)
+    refuse_rows_not_summing_to_one(target, class_axis(logits, name), 'target', 'class probabilities')
+    return target.to(dtype or logits.dtype)
+
+@contextmanager
+def named_index_errors(target, # the class indices a PyTorch loss reads in the block
+                       scores:torch.Tensor, # the scores they index
+                       name:str, # the scores' argument name
+                       ignore_index:int|None=None, # the target value of a skipped item
+                      ):
+    "Turn PyTorch's `IndexError` ('Target 5 is out of bounds') inside the block into `class_indices`'s `ValueError`."
+    try: yield
+    except IndexError:
+        try: class_indices(target, scores, name, ignore_index)
+        except ValueError as e: raise e from None
+        raise
+
+def skips_items(target:torch.Tensor, # class indices (a float target skips nothing)
+                ignore_index:int, # the target value of a skipped item
+               ) -> bool:
+    "Whether some item's target is `ignore_index`: for a negative one (PyTorch's -100), one `min` over the targets."
+    if target.is_floating_point() or target.numel() == 0: return False
+    if ignore_index < 0: return target.min().item() <= ignore_index  # anything below is out of range, and refused
+    return bool((target == ignore_index).any())
+
+def kernel_checks_indices(t:torch.Tensor, # the scores a PyTorch loss will read
+                         ) -> bool:
+    "Whether PyTorch's NLL kernel checks the class indices in `t` itself: on the CPU it raises an `IndexError`."
+    return t.device.type == 'cpu'
+
+def all_finite(t:torch.Tensor, # a loss's result, or any tensor
+              ) -> bool:
+    "Whether every value of `t` is finite; a loss's one result is read directly, without a boolean copy."
+    return math.isfinite(t.item()) if t.numel() == 1 else bool(t.isfinite().all())
+
+def refuse_impossible_targets(scores:torch.Tensor, # logits or log-probabilities, -inf where a class has probability 0
+                              target:torch.Tensor, # class indices
+                              name:str, # the scores' argument name
+                              ignore_index:int|None=None, # the target value of a skipped item
+                             ):
+    "A `ValueError` naming `target` if an item's target class has probability 0 (a -inf score): its loss is infinite."
+    d = class_axis(scores, name)
+    keep = target != ignore_index if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
+    picked = scores.detach().gather(d, target.masked_fill(~keep, 0).unsqueeze(d)).squeeze(d)
+    bad = (torch.isneginf(picked) & keep).nonzero()
+    if len(bad) == 0: return
+    item = tuple(bad[0].tolist())  # () for a single example of shape (C,)
+    where = f"item {item[0] if len(item) == 1 else item}" if item else 'the example'
+    raise ValueError(f"`target` picks class {target[item].item()} for {where}, "
+                     f"which `{name}` gives probability 0 (its entry is -inf), so its loss is infinite. Unmask that "
+                     "class, or skip the item with `ignore_index`")
 
 def binary_target(target, # 1 for yes, 0 for no (or a probability): a tensor, NumPy array or list
                   scores:torch.Tensor, # the scores it answers, one answer per value
                   name:str, # the scores' argument name
                   zero_one:bool=False, # require exactly 0 or 1 (metrics), not any probability (losses)
+                  dtype:torch.dtype|None=None, # the dtype to return (default: the scores')
                   target_name:str='target', # the target's argument name, for error messages
-                 ) -> torch.Tensor: # `target` in the scores' dtype
+                 ) -> torch.Tensor: # `target` in `dtype`
     "Validate `target` for a yes/no question per value of `scores`: the same shape, values in [0, 1]."
     t, tn = raw_target(target, target_name), target_name
     if t.is_complex(): raise TypeError(f"`{tn}` must hold real numbers; got dtype {t.dtype}")
     if t.shape != scores.shape:
         raise ValueError(f"`{tn}` has shape {tuple(t.shape)}; expected {tuple(scores.shape)}, the shape of `{name}` "
                          "(one 0-or-1 answer per value)")
-    t = t.to(scores.dtype)
+    t = t.to(dtype or scores.dtype)
     lo, hi = check_finite(t, tn)
     if lo < 0 or hi > 1:
         raise ValueError(f"`{tn}` holds values from {lo:.4g} to {hi:.4g}; "
                          "expected values in [0, 1] (1 = yes, 0 = no)")
     if zero_one and not bool(((t == 0) | (t == 1)).all()):
         raise ValueError(f"`{tn}` must hold 0 or 1 for each label; got other values")
+    return t
+
+def _nonnegative(w:torch.Tensor, name:str) -> torch.Tensor:
+    "`w`, refused unless every value is finite and >= 0."
+    lo, _ = check_finite(w, name)
+    if lo < 0:
+        raise ValueError(f"`{name}` holds {lo:.4g}; expected weights >= 0 (a negative weight would reward the loss "
+                         "for growing, and can make a weighted mean divide by 0)")
+    return w
+
+def class_weights(weight, # None, or one weight per class: a tensor, NumPy array or list
+                  scores:torch.Tensor, # the scores the weights go with, classes on `class_axis`
+                  dtype:torch.dtype, # the dtype the loss computes in
+                  name:str='weight', # the argument's name
+                 ) -> torch.Tensor|None:
+    "`weight` as one finite weight >= 0 per class of `scores`, in `dtype` on their device (None stays None)."
+    if weight is None: return None
+    w = as_tensor(weight, name)[0]
+    n = scores.shape[class_axis(scores, 'scores')]
+    if w.shape != (n,):
+        raise ValueError(f"`{name}` has shape {tuple(w.shape)}; expected ({n},), one weight per class")
+    return _nonnegative(w, name).to(scores.device, dtype)
+
+def broadcast_weights(weight, # None, or weights: a tensor, NumPy array or list
+                      shape:torch.Size, # the shape they must broadcast to (the loss's input)
+                      device, # the input's device
+                      dtype:torch.dtype, # the dtype the loss computes in
+                      name:str, # the argument's name
+                     ) -> torch.Tensor|None:
+    "`weight` as finite weights >= 0 whose shape broadcasts to `shape`, in `dtype` (None stays None)."
+    if weight is None: return None
+    w = as_tensor(weight, name)[0]
+    try: fits = torch.broadcast_shapes(w.shape, shape) == shape
+    except RuntimeError: fits = False
+    if not fits:
+        raise ValueError(f"`{name}` has shape {tuple(w.shape)}, which does not broadcast to the input's "
+                         f"{tuple(shape)}; expected a shape such as {tuple(shape)} or {tuple(shape[-1:])}")
+    return _nonnegative(w, name).to(device, dtype)
+
+# %% ../nbs/00_checks.ipynb #5e1a7c31
+def refuse_empty_mean(total:float, # what the mean divides by: the number of items, or their total weight
+                      name:str, # the argument that holds the items
+                      why:str='holds no items', # why there is nothing to average
+                      fix:str="pass a batch with at least one item, or `reduction='sum'` (0) or `reduction='none'`",
+                     ):
+    "A `ValueError` when a mean would divide by 0 (PyTorch's NaN): an empty batch, every item skipped, or no weight."
+    if total > 0: return
+    raise ValueError(f"`{name}` {why}, so the mean is 0/0, which has no value; {fix}")
+
+def mean_denominator(target:torch.Tensor, # class indices
+                     weight:torch.Tensor|None=None, # one weight per class, or None
+                     ignore_index:int|None=None, # the target value of a skipped item
+                    ) -> float:
+    "What a loss's mean divides by, as in PyTorch: the items not skipped, or the total weight of their targets."
+    keep = target != ignore_index if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
+    if weight is None: return float(keep.sum())
+    return float(weight[target[keep]].sum())
+
+def refuse_zero_mean(target:torch.Tensor, # class indices
+                     weight:torch.Tensor|None, # one weight per class, or None
+                     ignore_index:int|None, # the target value of a skipped item
+                    ):
+    "`refuse_empty_mean` for a loss over class indices, saying which of the three ways its mean came to 0/0."
+    if target.numel() == 0: refuse_empty_mean(0, 'target')
+    n = mean_denominator(target, None, ignore_index)
+    refuse_empty_mean(n, 'target', f"has every entry equal to `ignore_index`={ignore_index} (every item is skipped)")
+    refuse_empty_mean(mean_denominator(target, weight, ignore_index), 'weight',
+                      f"gives weight 0 to every target class of the {n:g} item(s) counted")
+
+# %% ../nbs/00_checks.ipynb #5e1a7c34
+SCORE_KINDS = ('logits', 'label logits', 'log-probabilities', 'probabilities', 'label probabilities')
+
+def check_scores(t:torch.Tensor, # the scores
+                 kind:str, # one of `SCORE_KINDS`: what they must be
+                 name:str, # the argument's name (or an expression such as 'model(xs)')
+                 dim:int=1, # the class dimension
+                 fix:str='', # what to do instead, added to the error
+                ) -> torch.Tensor:
+    "Refuse `t` unless it holds `kind`: logits over classes or per label, log-probabilities, or probabilities."
+    if kind == 'logits': check_logits(t, name, dim, why=fix or 'expected logits')
+    elif kind == 'label logits': check_finite(t, name)
+    elif kind == 'log-probabilities': check_log_probabilities(t, dim, name, fix)
+    elif kind in ('probabilities', 'label probabilities'):
+        refuse_non_probabilities(*check_finite(t, name), name, fix)
+        if kind == 'probabilities': refuse_rows_not_summing_to_one(t, dim, name, 'probabilities over classes', fix)
+    else: raise ValueError(f"`kind` must be one of {SCORE_KINDS}; got {kind!r}")
     return t
 
 # %% ../nbs/00_checks.ipynb #d1e2f3a4
@@ -348,14 +609,16 @@ def check_per_name(values, # one number per name: a list, array or tensor
                    group:str, # the names' argument, for the error
                    zero_one:bool=False, # require 0 or 1 (absent or present) for each name
                   ) -> torch.Tensor: # float64, one value per name
-    "`values` as a float64 tensor of one finite number per name in `names` (bools read as 0 and 1)."
-    if isinstance(values, (list, tuple)):  # straight to float64: 0.6 stays 0.6, not float32's 0.60000002
-        try: values = np.array(values, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"`{name}` must be a list of numbers, one per name in `{group}`; "
-                            f"got {values!r} ({e})") from None
-    if isinstance(values, np.ndarray) and values.dtype == bool: values = values.astype(np.float64)
-    if isinstance(values, torch.Tensor) and values.dtype == torch.bool: values = values.double()
+    "`values` as a float64 tensor of one finite number per name in `names` (with `zero_one`, bools read as 1 and 0)."
+    if isinstance(values, (list, tuple)):  # NumPy keeps floats in float64 (0.6 stays 0.6) and bools as bools
+        try: values = np.array(values)
+        except ValueError as e:
+            raise ValueError(f"`{name}` must be a flat list with one number per name in `{group}`; got a ragged "
+                             f"list {values!r}") from None
+        if values.dtype.kind not in 'biuf':
+            raise TypeError(f"`{name}` must be a list of numbers, one per name in `{group}`; got {values.tolist()!r}")
+    if zero_one and isinstance(values, np.ndarray) and values.dtype == bool: values = values.astype(np.float64)
+    if zero_one and isinstance(values, torch.Tensor) and values.dtype == torch.bool: values = values.double()
     t = as_tensor(values, name)[0].detach().to(torch.float64).cpu()
     if t.ndim != 1:
         raise ValueError(f"`{name}` must be a flat list with one number per name in `{group}`; "

@@ -50,4 +50,4 @@ def get_preds(model:nn.Module, # the trained model
                          "but `loss_func` is "
                          "single-label and needs one column per class, (N, C). For a yes/no model with one logit per "
                          "item, train with `BCEWithLogitsLoss`")
-    return info.activation(outs)
+    return info.activation(info.check_outputs(outs, 'model(xs)'))  # NaN, or not what the loss takes: named here

@@ -39,7 +39,12 @@ def _per_item_losses(info:LossInfo, outputs:torch.Tensor, targets:torch.Tensor) 
     for out, targ in zip(outputs.split(_CHUNK), targets.split(_CHUNK)):
         loss = torch.as_tensor(f(out, targ))
         parts.append(loss.mean(1) if info.multi_label else loss)
-    return torch.cat(parts)
+    losses = torch.cat(parts)
+    lo = losses.min().item()  # NaN if any is NaN
+    if not lo >= 0:
+        raise ValueError(f"`loss_func`={info.loss_func!r} gives per-item losses down to {lo:.4g}; a loss is >= 0 (or "
+                         "inf). Check its arguments: a negative `weight`, say")
+    return losses
 
 # %% ../nbs/06_interpretation.ipynb #d0c2c154
 def top_loss_title(pred, # the predicted class's name
@@ -82,13 +87,13 @@ class ClassificationInterpretation:
         # what the loss implies: activation, single- or multi-label, per-item losses
         info = _classification_loss(cross_entropy if loss_func is None else loss_func)
         # check the inputs, naming the argument that is wrong
-        out = _checked_outputs(outputs)
+        out = _checked_outputs(outputs, info)
         targ = binary_target(targets, out, 'outputs') if info.multi_label else class_indices(targets, out, 'outputs')
         classes = None if classes is None else _checked_classes(classes, out.shape[1])
         if items is not None and len(items) != len(out):
             raise ValueError(f"`items` has {len(items)} entries; expected {len(out)}, one per row of `outputs`")
-        # compute once: probabilities, losses, predictions
-        probs = torch.as_tensor((act or info.activation)(out))
+        # compute once: probabilities, losses, predictions; probabilities and losses are checked for what they must be
+        probs = _checked_probabilities(out, info, act)
         losses = _per_item_losses(info, out, targ)
         preds = decode(probs, multi_label=info.multi_label, thresh=thresh)
         return cls(probs, targ, losses, preds, info.multi_label, classes=classes, items=items, thresh=thresh)
@@ -148,16 +153,26 @@ def _classification_loss(loss_func) -> LossInfo:
                          "ClassificationInterpretation needs a classification loss")
     return info
 
-def _checked_outputs(outputs) -> torch.Tensor:
-    "`outputs` as an (N, C) tensor, N >= 1, finite or -inf (a masked class)."
+def _checked_outputs(outputs, info:LossInfo) -> torch.Tensor:
+    "`outputs` as an (N, C) tensor, N >= 1, holding what the loss takes (logits, log-probabilities or probabilities)."
     out = as_tensor(outputs, 'outputs')[0].detach()
     if out.ndim != 2 or out.shape[0] == 0:
         extra = (" For a yes/no problem with one logit per item, train with `BCEWithLogitsLoss` and pass outputs of "
                  "shape (N, 1)") if out.ndim == 1 else ""
         raise ValueError(f"`outputs` has shape {tuple(out.shape)}; expected (N, C) with N >= 1 items and one column "
                          f"per class.{extra}")
-    check_finite(out, 'outputs', allow_neg_inf=True)
-    return out
+    return info.check_outputs(out, 'outputs')
+
+def _checked_probabilities(out:torch.Tensor, info:LossInfo, act) -> torch.Tensor:
+    "The outputs through `act` (or the loss's activation), refused unless they are probabilities of the right kind."
+    probs = torch.as_tensor((act or info.activation)(out))
+    name = 'act(outputs)' if act is not None else 'final_activation(loss_func)(outputs)'
+    if probs.shape != out.shape:
+        raise ValueError(f"`{name}` has shape {tuple(probs.shape)}; expected {tuple(out.shape)}, one probability per "
+                         "column of `outputs`")
+    fix = (f"`act` must turn `outputs` into {info.gives}: for a {info.kind} loss, use "
+           f"{'`torch.sigmoid` on logits' if info.multi_label else 'a softmax over the classes (dim 1)'}")
+    return check_scores(probs, info.gives, name, fix=fix)
 
 def _checked_classes(classes, n_classes:int) -> list:
     "`classes` as a list of `n_classes` distinct names."

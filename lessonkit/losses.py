@@ -16,51 +16,115 @@ _NOT_LOG_PROBS = ("Pass `log_softmax(logits)`, or give the logits to `cross_entr
                   "`probs.log()` also works, but gives -inf where a probability underflows")
 
 def nll_loss(log_probs, # log-probabilities, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
-             target, # class indices: shape (N,), (N, d1, ...) or ()
+             target, # class indices: shape (N,), (N, d1, ...) or (); `ignore_index` marks an item to skip
              reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per example)
-            ): # the loss, the same kind (tensor or NumPy) as `log_probs`
+             weight=None, # one weight >= 0 per class, (C,): each item's loss is scaled by its target's weight
+             ignore_index:int=-100, # the target of an item to skip: its loss is 0 and the mean does not count it
+            ): # the loss, the same kind (tensor or NumPy) and dtype as `log_probs`
     "Negative log-likelihood: minus the log-probability of each target class, then averaged (or summed)."
     lp, was_numpy = as_tensor(log_probs, 'log_probs')
     check_reduction(reduction)
-    class_axis(lp, 'log_probs')
-    lo, hi = check_finite(lp, 'log_probs', allow_neg_inf=True)  # -inf is log(0): allowed
-    refuse_non_log_probabilities(lo, hi, lp.dtype, 'log_probs', _NOT_LOG_PROBS)
-    t = class_indices(target, lp, 'log_probs')
-    return like_input(F.nll_loss(lp, t, reduction=reduction), was_numpy)
+    d, ii = class_axis(lp, 'log_probs'), check_int(ignore_index, 'ignore_index')
+    t = class_indices(target, lp, 'log_probs', ii, bounds=not kernel_checks_indices(lp))
+    acc = accumulation_dtype(lp.dtype)  # float16 and bfloat16 are averaged in float32, then rounded once
+    w = class_weights(weight, lp, acc)
+    if not from_log_softmax(lp, d): check_log_probabilities(lp, d, 'log_probs', _NOT_LOG_PROBS)
+    with named_index_errors(t, lp, 'log_probs', ii):
+        loss = F.nll_loss(lp.to(acc), t, weight=w, ignore_index=ii, reduction=reduction)
+    if not all_finite(loss): _refuse_nll(lp, t, w, ii)  # one look at the result, not at the input
+    return like_input(loss.to(lp.dtype), was_numpy)
+
+def _refuse_nll(lp:torch.Tensor, t:torch.Tensor, w, ii:int):
+    "Say why an NLL came out NaN or infinite: not log-probabilities, a target of probability 0, or a mean of nothing."
+    check_log_probabilities(lp, class_axis(lp, 'log_probs'), 'log_probs', _NOT_LOG_PROBS)
+    refuse_impossible_targets(lp, t, 'log_probs', ii)
+    refuse_zero_mean(t, w, ii)
 
 # %% ../nbs/03_cross_entropy.ipynb #2e410b7f
 _PROBS_TO_CE = ("cross_entropy expects logits and applies log_softmax itself. "
                 "Pass the model's raw outputs (or use `nll_loss(probs.log(), target)`)")
 
-def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
+def cross_entropy(logits, # logits, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,); -inf masks a class
                   target, # class indices (integers, shape (N, d1, ...)) or class probabilities (the shape of `logits`)
                   reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per example)
                   label_smoothing:float=0.0, # mix each target with the uniform: (1 - eps) * target + eps / C
-                 ): # the loss, the same kind (tensor or NumPy) as `logits`
+                  weight=None, # one weight >= 0 per class, (C,), as in PyTorch
+                  ignore_index:int=-100, # the class index of an item to skip (class-index targets only)
+                 ): # the loss, the same kind (tensor or NumPy) and dtype as `logits`
     "Cross-entropy of `target` against `softmax(logits)`: `log_softmax` then NLL, from logits so that it stays finite."
-    x, _, was_numpy = check_logits(logits, why=_PROBS_TO_CE)
+    x, d, was_numpy = check_logits(logits, why=_PROBS_TO_CE, scan=False)  # the values: through the result, below
     check_reduction(reduction)
     eps = check_number(label_smoothing, 'label_smoothing', 0, 1)
+    ii, acc = check_int(ignore_index, 'ignore_index'), accumulation_dtype(x.dtype)
+    t, w = _ce_target(target, x, ii, acc), class_weights(weight, x, acc)
+    if skips_items(t, ii): check_logit_values(x, d)  # the rows of skipped items: the loss never reads them
+    z = x.to(acc)  # float16 and bfloat16 are summed in float32 (smoothing terms too), then rounded once
+    with named_index_errors(t, x, 'logits', ii):
+        loss = F.cross_entropy(z, t, weight=w, ignore_index=ii, reduction=reduction, label_smoothing=eps)
+    if not all_finite(loss):  # NaN or inf logits (refused here), a -inf mask, or a mean over nothing
+        check_logit_values(x, d)
+        loss = _exact_cross_entropy(z, t, d, w, ii, eps, reduction)
+    return like_input(loss.to(x.dtype), was_numpy)
+
+def _ce_target(target, x:torch.Tensor, ii:int, dtype) -> torch.Tensor:
+    "The target as class indices (some may be `ii`, skipped) or as class probabilities in `dtype`."
     t = raw_target(target)
-    t = class_probabilities(t, x) if t.is_floating_point() else class_indices(t, x, 'logits')
-    return like_input(F.cross_entropy(x, t, reduction=reduction, label_smoothing=eps), was_numpy)
+    if not t.is_floating_point(): return class_indices(t, x, 'logits', ii, bounds=not kernel_checks_indices(x))
+    if ii != -100: raise ValueError(f"`ignore_index`={ii} skips items by class index, but `target` holds class "
+                                    "probabilities (floats): there is no index to skip. Leave `ignore_index` out")
+    return class_probabilities(t, x, dtype=dtype)
+
+# %% ../nbs/03_cross_entropy.ipynb #7c3e5a11
+def _exact_cross_entropy(z:torch.Tensor, t:torch.Tensor, d:int, w, ii:int, eps:float, reduction:str):
+    "Cross-entropy with -inf logits as classes out of their row: 0 log 0 = 0, smoothing over the classes left."
+    lp = torch.log_softmax(z, d)
+    masked = torch.isneginf(lp)
+    lp0 = lp.masked_fill(masked, 0.)  # finite, and no gradient reaches a masked class
+    kept = (~masked).to(z.dtype)
+    n_kept = kept.sum(d, keepdim=True)  # classes each row keeps (at least 1: check_logits refused empty rows)
+    wc = 1. if w is None else w.view([-1 if i == d else 1 for i in range(z.ndim)])
+    if t.is_floating_point():  # class probabilities, none of them on a masked class
+        if bool((masked & (t > 0)).any()):
+            raise ValueError("`target` puts probability on a class that `logits` masks with -inf (probability 0), "
+                             "so its loss is infinite. Give masked classes probability 0 in `target`")
+        per, n = -(((1 - eps) * t + eps * kept / n_kept) * wc * lp0).sum(d), t.numel() // max(t.shape[d], 1)
+    else:
+        refuse_impossible_targets(z, t, 'logits', ii)
+        keep = t != ii
+        ts = t.masked_fill(~keep, 0).unsqueeze(d)
+        nll = -lp0.gather(d, ts).squeeze(d) * (1. if w is None else w[ts.squeeze(d)])
+        smooth = -(lp0 * wc).sum(d) / n_kept.squeeze(d)
+        per, n = ((1 - eps) * nll + eps * smooth) * keep, mean_denominator(t, w, ii)
+    if reduction == 'none': return per
+    if reduction == 'sum': return per.sum()
+    if t.is_floating_point(): refuse_empty_mean(n, 'target')
+    else: refuse_zero_mean(t, w, ii)
+    return per.sum() / n
 
 # %% ../nbs/03_cross_entropy.ipynb #d9ab590f
 def _binary_scores(x, name:str, reduction:str) -> tuple:
     "(tensor, smallest, largest, was_numpy) of probabilities or logits for a binary loss, checked with its reduction."
     t, was_numpy = as_tensor(x, name)
-    check_reduction(reduction)
+    if check_reduction(reduction) == 'mean': refuse_empty_mean(t.numel(), name)
     return (t, *check_finite(t, name), was_numpy)
+
+def _binary_weights(t:torch.Tensor, dtype, **weights) -> dict:
+    "Each of `weights` (e.g. `pos_weight=...`) checked against `t`'s shape, in `dtype`."
+    return {k: broadcast_weights(v, t.shape, t.device, dtype, k) for k, v in weights.items()}
 
 def binary_cross_entropy(probs, # probabilities of 'yes', each in [0, 1]: any shape
                          target, # 1 for yes, 0 for no (or a probability), the shape of `probs`
                          reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
-                        ): # the loss, the same kind (tensor or NumPy) as `probs`
+                         weight=None, # weights >= 0 for each value, any shape that broadcasts to `probs`
+                        ): # the loss, the same kind (tensor or NumPy) and dtype as `probs`
     "`-(y log p + (1 - y) log(1 - p))` for each value, averaged or summed. Logs are clamped at -100, as in PyTorch."
     p, lo, hi, was_numpy = _binary_scores(probs, 'probs', reduction)
     refuse_non_probabilities(lo, hi, 'probs', "Use `binary_cross_entropy_with_logits(logits, target)`, "
                                               "which is also stable for large logits")
-    return like_input(F.binary_cross_entropy(p, binary_target(target, p, 'probs'), reduction=reduction), was_numpy)
+    acc = accumulation_dtype(p.dtype)  # float16 and bfloat16 are summed in float32, then rounded once
+    y = binary_target(target, p, 'probs', dtype=acc)
+    loss = F.binary_cross_entropy(p.to(acc), y, reduction=reduction, **_binary_weights(p, acc, weight=weight))
+    return like_input(loss.to(p.dtype), was_numpy)
 
 _PROBS_TO_BCE = ("the sigmoid applied here squashes probabilities into [0.5, 0.73]. "
                  "Pass the model's raw outputs, or use `binary_cross_entropy(probs, target)`")
@@ -68,9 +132,13 @@ _PROBS_TO_BCE = ("the sigmoid applied here squashes probabilities into [0.5, 0.7
 def binary_cross_entropy_with_logits(logits, # one logit per yes-or-no question: any shape
                                      target, # 1 for yes, 0 for no (or a probability), the shape of `logits`
                                      reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per value)
-                                    ): # the loss, the same kind (tensor or NumPy) as `logits`
+                                     weight=None, # weights >= 0 for each value, any shape that broadcasts
+                                     pos_weight=None, # weights >= 0 of the 'yes' term, e.g. one per label (C,)
+                                    ): # the loss, the same kind (tensor or NumPy) and dtype as `logits`
     "Binary cross-entropy of `target` against `sigmoid(logits)`: `y softplus(-z) + (1 - y) softplus(z)`, always finite."
     z, lo, hi, was_numpy = _binary_scores(logits, 'logits', reduction)
     warn_if_probabilities(z, lo, hi, 'logits', _PROBS_TO_BCE)
-    y = binary_target(target, z, 'logits')
-    return like_input(F.binary_cross_entropy_with_logits(z, y, reduction=reduction), was_numpy)
+    acc = accumulation_dtype(z.dtype)
+    y, ws = binary_target(target, z, 'logits', dtype=acc), _binary_weights(z, acc, weight=weight, pos_weight=pos_weight)
+    loss = F.binary_cross_entropy_with_logits(z.to(acc), y, reduction=reduction, **ws)
+    return like_input(loss.to(z.dtype), was_numpy)

@@ -11,11 +11,14 @@ from .checks import *
 __all__ = ['accuracy', 'error_rate', 'accuracy_multi']
 
 # %% ../nbs/04_accuracy_is_not_a_loss.ipynb #7766ece5
+_A_SHARE = "a metric is a share of items: pass a batch with at least one item"
+
 def _guesses(preds, target) -> tuple:
     "(argmax guesses, class indices, whether `preds` was NumPy) for logits or probabilities with classes on dim 1."
     x, was_numpy = as_tensor(preds, 'preds')
     check_finite(x, 'preds', allow_neg_inf=True)
     t = class_indices(target, x, 'preds')
+    refuse_empty_mean(t.numel(), 'preds', fix=_A_SHARE)
     return x.argmax(dim=class_axis(x, 'preds')), t, was_numpy
 
 def accuracy(preds, # logits or probabilities, classes on dim 1: shape (N, C), (N, C, d1, ...) or (C,)
@@ -46,7 +49,8 @@ def accuracy_multi(preds, # logits (or probabilities, with `sigmoid=False`): one
                   ): # the share of labels answered right, over all labels and items; the same kind as `preds`
     "Per-label accuracy: threshold each probability, compare with its 0/1 target, average over every label and item."
     x, was_numpy = as_tensor(preds, 'preds')
-    thresh = check_thresh(thresh)
+    thresh, sigmoid = check_thresh(thresh), check_bool(sigmoid, 'sigmoid')
+    refuse_empty_mean(x.numel(), 'preds', fix=_A_SHARE)
     lo, hi = check_finite(x, 'preds')
     if sigmoid: warn_if_probabilities(x, lo, hi, 'preds', _squashed(thresh))
     else: refuse_non_probabilities(lo, hi, 'preds', _NOT_PROBS)

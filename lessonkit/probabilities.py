@@ -28,28 +28,33 @@ _PROBS_TO_SOFTMAX = "softmax expects logits, and the softmax of probabilities is
 
 def softmax(x, # logits: a tensor, NumPy array or list
             dim:int=-1, # the class dimension
+            dtype:torch.dtype|None=None, # compute and return in this floating dtype (as PyTorch's `dtype=`)
            ): # probabilities, the same kind and shape as `x`
     "Probabilities from logits: `exp(x)` divided by its sum along `dim`, computed without overflow."
     t, d, was_numpy = check_logits(x, 'x', dim, _PROBS_TO_SOFTMAX)
-    return like_input(torch.softmax(t, dim=d), was_numpy)
+    return like_input(torch.softmax(t, dim=d, dtype=check_dtype(dtype)), was_numpy)
 
 # %% ../nbs/01_softmax.ipynb #ec501f47
 def logsumexp(x, # logits: a tensor, NumPy array or list
-              dim:int=-1, # the dimension to sum over
-             ): # `log(sum(exp(x)))` along `dim`, which is removed
+              dim=-1, # the dimension to sum over, or a tuple of them
+              keepdim:bool=False, # keep the summed dimensions, with size 1
+             ): # `log(sum(exp(x)))` along `dim`, which is removed (unless `keepdim`)
     "The log of the sum of exponentials along `dim`, computed as `m + log(sum(exp(x - m)))` with `m` the maximum."
     t, was_numpy = as_tensor(x)
-    d = class_dim(t, dim)
+    dims = reduce_dims(t, dim)
     check_finite(t, allow_neg_inf=True)
-    return like_input(torch.logsumexp(t, dim=d), was_numpy)
+    lse = torch.logsumexp(t.to(accumulation_dtype(t.dtype)), dim=dims, keepdim=check_bool(keepdim, 'keepdim'))
+    return like_input(lse.to(t.dtype), was_numpy)  # float16's sum of exps overflows past 65504 classes: sum in float32
 
 # %% ../nbs/01_softmax.ipynb #c11a0f0d
 def log_softmax(x, # logits: a tensor, NumPy array or list
                 dim:int=-1, # the class dimension
+                dtype:torch.dtype|None=None, # compute and return in this floating dtype (as PyTorch's `dtype=`)
                ): # log-probabilities, the same kind and shape as `x`
     "Log-probabilities from logits: `x - logsumexp(x)` along `dim`, finite even where the probability underflows."
     t, d, was_numpy = check_logits(x, 'x', dim, _PROBS_TO_SOFTMAX)
-    return like_input(torch.log_softmax(t, dim=d), was_numpy)
+    dtype = check_dtype(dtype) or t.dtype  # float16 and bfloat16 are computed in float32, then rounded once
+    return like_input(torch.log_softmax(t, dim=d, dtype=accumulation_dtype(dtype)).to(dtype), was_numpy)
 
 # %% ../nbs/01_softmax.ipynb #e18d51fd
 def sigmoid(x, # logits: a tensor, NumPy array or list

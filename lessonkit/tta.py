@@ -31,10 +31,7 @@ def _stack_probs(stack, from_log:bool) -> tuple:
         refuse_non_log_probabilities(lo, hi, s.dtype, 'stack', _LOG_STACK_FIX)
         s = s.exp()
     else: refuse_non_probabilities(lo, hi, 'stack', _STACK_FIX)
-    off = row_sum_error(s, -1)
-    if off > sum_tolerance(s.dtype):
-        raise ValueError(f"`stack` has a prediction whose probabilities sum to {1 + off:.4g} or {1 - off:.4g}; "
-                         "expected rows summing to 1 (single-label probabilities over the last dimension)")
+    refuse_rows_not_summing_to_one(s, 2, 'stack', 'single-label predictions, classes on the last dimension')
     return s, was_numpy
 
 def tta_average(stack, # n predictions of N items over C classes, (n, N, C): probabilities, or log-probabilities

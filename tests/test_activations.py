@@ -124,3 +124,44 @@ def test_output_kind(dtype):
 def test_output_kind_bad_input():
     with pytest.raises(ValueError, match='`x` contains NaN'): output_kind(torch.tensor([[math.nan, 0.]]))
     with pytest.raises(ValueError, match='`dim`=2 is out of range'): output_kind(torch.ones(2, 2), dim=2)
+
+
+def test_loss_info_knows_what_each_loss_takes():
+    takes = {nn.CrossEntropyLoss(): 'logits', nn.BCEWithLogitsLoss(): 'label logits', nn.NLLLoss(): 'log-probabilities',
+             nn.BCELoss(): 'label probabilities', nn.MSELoss(): None}
+    for lf, kind in takes.items():
+        info = loss_info(lf)
+        assert info.takes == kind and info.gives == ('label probabilities' if info.multi_label else 'probabilities')
+    lp = torch.log_softmax(X, 1)
+    assert loss_info(L.nll_loss).check_outputs(lp) is lp
+    with pytest.raises(ValueError, match='`outputs` holds values from .* NLL takes log-probabilities'): loss_info(nn.NLLLoss()).check_outputs(X)
+    with pytest.raises(ValueError, match='`outputs` is not log-probabilities'): loss_info(nn.NLLLoss()).check_outputs(lp - 10)
+    with pytest.raises(ValueError, match='BCELoss takes probabilities'): loss_info(nn.BCELoss()).check_outputs(X)
+    assert loss_info(nn.MSELoss()).check_outputs(X) is X  # a regression's outputs are the answer
+
+@pytest.mark.parametrize('make', [lambda w: nn.CrossEntropyLoss(weight=w, ignore_index=1, label_smoothing=0.1),
+                                  lambda w: functools.partial(L.cross_entropy, weight=w, ignore_index=1, label_smoothing=0.1),
+                                  lambda w: functools.partial(nn.CrossEntropyLoss, weight=w, ignore_index=1, label_smoothing=0.1),
+                                  lambda w: functools.partial(F.cross_entropy, weight=w, ignore_index=1, label_smoothing=0.1)])
+def test_unreduced_keeps_the_keywords(make):
+    w, t = torch.tensor([1., 2., 0.5, 3.]), torch.tensor([0, 1, 2, 3, 1])
+    want = F.cross_entropy(X, t, weight=w, ignore_index=1, label_smoothing=0.1, reduction='none')
+    torch.testing.assert_close(loss_info(make(w)).unreduced()(X, t), want)
+    pw = torch.tensor([3., 1., 1., 0.5]); y = (X > 0).float()
+    for lf in (nn.BCEWithLogitsLoss(weight=torch.ones(4), pos_weight=pw), functools.partial(L.binary_cross_entropy_with_logits, pos_weight=pw)):
+        torch.testing.assert_close(loss_info(lf).unreduced()(X, y), F.binary_cross_entropy_with_logits(X, y, pos_weight=pw, reduction='none'))
+    torch.testing.assert_close(loss_info(nn.NLLLoss(weight=w)).unreduced()(torch.log_softmax(X, 1), t), F.nll_loss(torch.log_softmax(X, 1), t, weight=w, reduction='none'))
+
+def test_get_preds_checks_the_outputs_against_the_loss_and_names_them():
+    torch.manual_seed(0)
+    model, xs = nn.Sequential(nn.Linear(3, 4)), torch.randn(10, 3)
+    with pytest.raises(ValueError, match='`model\(xs\)` contains NaN'): get_preds(model, xs * math.nan, nn.CrossEntropyLoss())
+    with pytest.raises(ValueError, match='`model\(xs\)` holds values from .*NLL takes log-probabilities'): get_preds(model, xs + 100, nn.NLLLoss())
+    with pytest.raises(ValueError, match='`model\(xs\)` .*BCELoss takes probabilities'): get_preds(model, xs * 10, nn.BCELoss())
+    torch.testing.assert_close(get_preds(nn.Sequential(model, nn.LogSoftmax(1)), xs, nn.NLLLoss()), torch.softmax(model(xs), 1).detach())
+    assert get_preds(model, xs, nn.CrossEntropyLoss(), batch_size=np.int64(3)).shape == (10, 4)
+    assert get_preds(model, xs, act=lambda o: o * math.nan).isnan().all()  # `act` is the caller's: not second-guessed
+
+def test_softmax_classes_names_a_ragged_list():
+    with pytest.raises(ValueError, match='must be a rectangular list'): softmax_classes([[1., 2.], [3.]])
+    assert isinstance(softmax_classes(np.array([[1., 2.]])), np.ndarray)

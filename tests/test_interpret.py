@@ -172,6 +172,67 @@ def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match='`min_val`'): interp.most_confused(0)
     with pytest.raises(ValueError, match='`items` is None'): interp.plot_top_losses(3)
 
+@pytest.mark.parametrize('outputs, loss_func, act, message', [
+    # NLL takes log-probabilities: raw logits gave "probabilities" up to 54.6 and negative losses
+    (lambda o: o, nn.NLLLoss(), None, '`outputs` holds values from'),
+    (lambda o: o, F.nll_loss, None, 'NLL takes log-probabilities: end the model with `log_softmax`'),
+    (lambda o: o - 10, nn.NLLLoss(), None, '`outputs` is not log-probabilities'),
+    # an `act` that does not give probabilities: a scaled copy (a "probability" of 30), or a sigmoid on a softmax model
+    (lambda o: o, None, lambda x: x * 10, '`act(outputs)` holds values from'),
+    (lambda o: o, nn.CrossEntropyLoss(), torch.sigmoid, '`act(outputs)` (probabilities over classes) has a row summing to'),
+    (lambda o: o, nn.CrossEntropyLoss(), lambda x: torch.softmax(x, 0), 'has a row summing to'),  # the wrong dimension
+    (lambda o: o, nn.CrossEntropyLoss(), lambda x: x[:, :2].softmax(1), '`act(outputs)` has shape (6, 2); expected (6, 10)'),
+    (lambda o: o, None, lambda x: x.softmax(1) * math.nan, '`act(outputs)` contains NaN'),
+    # losses must be >= 0
+    (lambda o: o, nn.CrossEntropyLoss(weight=-torch.ones(10)), None, '`loss_func`=CrossEntropyLoss() gives per-item losses down to'),
+])
+def test_from_preds_holds_probabilities_and_nonnegative_losses_or_refuses(outputs, loss_func, act, message):
+    out, targ = random_case(n=6, seed=8)
+    with pytest.raises(ValueError) as e: ClassificationInterpretation.from_preds(outputs(out), targ, loss_func, act=act)
+    assert message in str(e.value), str(e.value)
+
+def test_from_preds_multi_label_routes():
+    out, targ = random_case(n=30, c=4, seed=10)
+    y = (torch.rand(30, 4, generator=gen(11)) > 0.5).float()
+    with pytest.raises(ValueError, match=r'`outputs` holds values from .* BCELoss takes probabilities: apply `sigmoid`'):
+        ClassificationInterpretation.from_preds(out, y, nn.BCELoss())  # torch: a bare RuntimeError
+    with pytest.raises(ValueError, match=r'`act\(outputs\)` holds values'):
+        ClassificationInterpretation.from_preds(out, y, nn.BCEWithLogitsLoss(), act=lambda x: x)
+    with pytest.raises(ValueError, match='`outputs` contains -inf'): ClassificationInterpretation.from_preds(out.masked_fill(out < -3, -math.inf), y, nn.BCEWithLogitsLoss())
+    for loss_func, outputs in [(nn.BCEWithLogitsLoss(pos_weight=torch.tensor([1., 2, 3, 4])), out), (nn.BCELoss(weight=torch.ones(4)), torch.sigmoid(out))]:
+        interp = ClassificationInterpretation.from_preds(outputs, y, loss_func)
+        assert ((interp.probs >= 0) & (interp.probs <= 1)).all() and (interp.losses >= 0).all()
+
+@pytest.mark.parametrize('seed', range(4))
+def test_every_route_gives_probabilities_and_nonnegative_losses(seed):
+    "Known losses (class, function, lessonkit's, partial with keywords), log-probabilities, masks: what from_preds holds."
+    out, targ = random_case(n=40, c=5, seed=seed, scale=[1., 10., 100., 1e4][seed])
+    out = out.masked_fill(torch.rand(40, 5, generator=gen(seed)) < 0.2, -math.inf).index_fill(1, torch.tensor([0]), 0.)
+    targ = out.argmax(1)  # a class each row keeps
+    w = torch.rand(5, generator=gen(seed)) + 0.1
+    ce = interpret_mod.cross_entropy  # lessonkit's: a masked class is out of its row, so smoothing stays finite
+    routes = [(out, None, True), (out, functools.partial(ce, weight=w, label_smoothing=0.1), True),
+              (out, functools.partial(F.cross_entropy, weight=w), True), (torch.log_softmax(out, 1), nn.NLLLoss(weight=w), True),
+              (torch.log_softmax(out, 1), ce, True),
+              (out, nn.CrossEntropyLoss(weight=w, label_smoothing=0.1), False)]  # PyTorch's: inf where a row is masked
+    for outputs, lf, finite in routes:
+        interp = ClassificationInterpretation.from_preds(outputs, targ, lf)
+        p = interp.probs
+        assert ((p >= 0) & (p <= 1)).all() and torch.allclose(p.sum(1), torch.ones(40), atol=1e-3)
+        assert (interp.losses >= 0).all() and bool(interp.losses.isfinite().all()) == finite
+
+def test_classes_are_checked_and_fewer_than_k_are_returned():
+    out, targ = random_case(n=5, c=3, seed=12)
+    with pytest.raises(TypeError, match="`classes` must be a list of names; got the single string 'abc'"):
+        ClassificationInterpretation.from_preds(out, targ, classes='abc')
+    with pytest.raises(ValueError, match="`classes` must hold distinct names; got 'a' more than once"):
+        ClassificationInterpretation.from_preds(out, targ, classes=['a', 'a', 'b'])
+    interp = ClassificationInterpretation.from_preds(out, targ, classes=['a', 'b', 'c'])
+    v, i = interp.most_confident(correct=None)  # the default k is 9; there are 5 items
+    assert len(i) == 5 and (v[:-1] >= v[1:]).all()
+    assert len(interp.most_confident(np.int64(2), correct=None)[1]) == 2  # NumPy's integers are counts too
+    assert interp.most_confused(np.int64(1)) == interp.most_confused(1)
+
 def test_plots_run():
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -262,8 +323,9 @@ def test_from_model_batch_sizes_and_nll_and_act():
     lsm = nn.Sequential(model, nn.LogSoftmax(dim=1))
     same(ClassificationInterpretation.from_model(lsm, (x, y), nn.NLLLoss(), progress=False),
          ClassificationInterpretation.from_preds(torch.log_softmax(out, 1), y, nn.NLLLoss()))
-    got = ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss(), act=torch.sigmoid, progress=False)
-    torch.testing.assert_close(got.probs, torch.sigmoid(out))
+    soft = lambda o: torch.softmax(o / 2, 1)  # an `act` of one's own: a softmax at temperature 2
+    got = ClassificationInterpretation.from_model(model, (x, y), nn.CrossEntropyLoss(), act=soft, progress=False)
+    torch.testing.assert_close(got.probs, soft(out))
 
 def test_from_model_plots_fetch_items_from_the_dataset_only_in_order():
     import matplotlib; matplotlib.use('Agg')

@@ -86,3 +86,24 @@ def test_double_sigmoid_warns_and_says_every_label_is_yes():
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
     with pytest.raises(error) as e: call()
     assert message in str(e.value)
+
+@pytest.mark.parametrize('call', [
+    lambda: accuracy(torch.zeros(0, 5), torch.zeros(0, dtype=torch.long)),
+    lambda: error_rate(torch.zeros(0, 5), torch.zeros(0, dtype=torch.long)),
+    lambda: accuracy(torch.zeros(2, 5, 0), torch.zeros(2, 0, dtype=torch.long)),
+    lambda: accuracy_multi(torch.zeros(0, 3), torch.zeros(0, 3)),
+    lambda: accuracy_multi(np.zeros((0, 3)), np.zeros((0, 3)), sigmoid=False),
+], ids=['accuracy', 'error_rate', 'accuracy, (N, C, 0)', 'accuracy_multi', 'accuracy_multi, NumPy'])
+def test_empty_batches_are_refused(call):
+    "A share of no items is 0/0: refused with the rule every loss's mean follows (torch's mean gives NaN)."
+    with pytest.raises(ValueError, match='`preds` holds no items, so the mean is 0/0.*a metric is a share of items'): call()
+
+def test_numpy_scalars_and_bool_targets():
+    z, y = torch.randn(20, 3, generator=gen(5)), torch.randint(0, 2, (20, 3), generator=gen(6))
+    want = accuracy_multi(z, y, thresh=0.3)
+    for thresh in (np.float32(0.3), np.float64(0.3)):
+        assert accuracy_multi(z, y, thresh=thresh) == want  # a NumPy threshold is a number
+    for target in (y.bool(), y.numpy().astype(bool), y.bool().tolist()):
+        assert accuracy_multi(z, target, thresh=0.3) == want  # 0/1 answers as True/False, in any container
+    with pytest.raises(TypeError, match='`sigmoid` must be True or False'): accuracy_multi(z, y, sigmoid=1)
+    with pytest.raises(TypeError, match='`preds` must hold real numbers'): accuracy(z > 0, y[:, 0])

@@ -75,8 +75,12 @@ def test_non_numeric_input_is_a_type_error(f, bad):
 def test_bad_dims_and_values(f):
     with pytest.raises(ValueError, match='`dim`=2 is out of range for `x`'): f(torch.ones(2, 3), 2)
     with pytest.raises(ValueError, match='`dim`=-3 is out of range'): f(torch.ones(2, 3), -3)
-    with pytest.raises(ValueError, match='`x` has no classes'): f(torch.ones(2, 0))
-    with pytest.raises(ValueError, match='at least one dimension'): f(torch.tensor(1.), 0)
+    if f is not logsumexp:  # a distribution needs a class per row; a sum over nothing is 0, and logsumexp gives log 0
+        with pytest.raises(ValueError, match='`x` has no classes'): f(torch.ones(2, 0))
+        with pytest.raises(ValueError, match='at least one dimension'): f(torch.tensor(1.), 0)
+    else:
+        assert torch.equal(f(torch.ones(2, 0)), torch.full((2,), -math.inf))
+        assert f(torch.tensor(1.5), 0).item() == 1.5  # as PyTorch: a 0-d tensor has dim 0
     with pytest.raises(ValueError, match='`x` contains NaN'): f(torch.tensor([1., math.nan]))
     with pytest.raises(ValueError, match='`x` contains inf'): f(torch.tensor([1., math.inf]))
     with pytest.raises(TypeError, match='`dim` must be an int'): f(torch.ones(2), 1.0)
@@ -107,3 +111,69 @@ def test_fmt_prob_never_rounds_to_an_end(p):
     s = fmt_prob(p)
     if 0 < p < 1: assert float(s) not in (0.0, 1.0), (p, s)
     assert abs(float(s) - p) <= max(5e-5, 0.01 * p)
+
+@pytest.mark.parametrize('f, g', [(softmax, torch.softmax), (log_softmax, torch.log_softmax)])
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+@pytest.mark.parametrize('to', [torch.float32, torch.float64])
+def test_dtype_keyword_matches_torch(f, g, dtype, to):
+    x = (torch.randn(4, 6, generator=torch.Generator().manual_seed(0)) * 30).to(dtype).requires_grad_()
+    ours, theirs = f(x, 1, dtype=to), g(x, 1, dtype=to)
+    assert ours.dtype == to and torch.equal(ours, theirs)
+    up = torch.randn(4, 6, dtype=to)
+    assert torch.equal(torch.autograd.grad((ours * up).sum(), x)[0], torch.autograd.grad((theirs * up).sum(), x)[0])
+    with pytest.raises(ValueError, match='`dtype` must be a floating dtype'): f(x, dtype=torch.int32)
+    with pytest.raises(TypeError, match='`dtype` must be a torch dtype'): f(x, dtype='float64')
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.data(), st.booleans(),
+       st.sampled_from([torch.float16, torch.bfloat16, torch.float32, torch.float64]), st.sampled_from([1., 1e4]))
+def test_logsumexp_dims_and_keepdim_match_torch(shape, data, keepdim, dtype, scale):
+    n = len(shape)
+    dims = data.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=n, unique_by=lambda d: d % n))
+    x = (torch.randn(shape, generator=torch.Generator().manual_seed(len(dims))) * scale).to(dtype)
+    x = x.masked_fill(torch.rand(shape, generator=torch.Generator().manual_seed(1)) < 0.2, -math.inf)
+    dim = tuple(dims) if len(dims) > 1 or data.draw(st.booleans()) else dims[0]
+    ours, theirs = logsumexp(x, dim, keepdim), torch.logsumexp(x, dim, keepdim)
+    if dtype in (torch.float32, torch.float64): assert torch.equal(ours, theirs)
+    else:  # summed in float32 and rounded once: the exact value, rounded (PyTorch's float16 sum may be an ulp off)
+        exact = torch.logsumexp(x.double(), dim, keepdim)
+        assert ours.dtype == dtype
+        torch.testing.assert_close(ours.double(), exact, rtol=torch.finfo(dtype).eps / 2 + 1e-6, atol=1e-6)
+
+def test_logsumexp_refuses_bad_dims():
+    x = torch.ones(2, 3)
+    with pytest.raises(ValueError, match='names a dimension twice'): logsumexp(x, (1, -1))
+    with pytest.raises(ValueError, match='at least one dimension'): logsumexp(x, ())
+    with pytest.raises(TypeError, match='`keepdim` must be True or False'): logsumexp(x, 1, 1)
+    assert torch.equal(logsumexp(x, np.int64(1), np.bool_(True)), torch.logsumexp(x, 1, True))  # NumPy's scalars
+
+@pytest.mark.parametrize('f', [softmax, log_softmax, logsumexp, sigmoid])
+def test_bools_are_not_scores_in_any_container(f):
+    for bad in ([True, False], [[True], [False]], np.array([True, False]), torch.tensor([True, False])):
+        with pytest.raises(TypeError, match='`x` must hold real numbers'): f(bad)
+    with pytest.raises(ValueError, match='`x` must be a rectangular list'): f([[1., 2.], [3.]])
+
+def test_numpy_dims():
+    x = torch.randn(3, 4)
+    assert torch.equal(softmax(x, np.int64(0)), torch.softmax(x, 0))
+    assert torch.equal(log_softmax(x, np.int32(-1)), torch.log_softmax(x, -1))
+
+def test_empty_batches_give_empty_results():
+    for f in (softmax, log_softmax):
+        assert f(torch.zeros(0, 4)).shape == (0, 4) and f(torch.zeros(5, 0, 0)).shape == (5, 0, 0)
+    assert sigmoid(torch.zeros(0)).shape == (0,)
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_many_classes_in_low_precision(dtype):
+    "PyTorch's float16 log_softmax and logsumexp overflow past 65504 classes (-inf and inf); lessonkit's sum in float32."
+    wide = torch.zeros(3, 100_000, dtype=dtype)
+    want = math.log(1e5)
+    torch.testing.assert_close(log_softmax(wide).float(), torch.full((3, 100_000), -want), rtol=TOL[dtype], atol=0)
+    torch.testing.assert_close(logsumexp(wide).float(), torch.full((3,), want), rtol=TOL[dtype], atol=0)
+    torch.testing.assert_close(softmax(wide).float(), torch.full((3, 100_000), 1e-5), rtol=TOL[dtype], atol=6e-8)  # subnormal in float16
+    assert log_softmax(wide).dtype == logsumexp(wide).dtype == dtype
+
+def test_lessonkit_log_softmax_output_keeps_its_provenance():
+    from lessonkit.checks import from_log_softmax
+    x = torch.randn(4, 3, requires_grad=True)
+    assert from_log_softmax(log_softmax(x, 1), 1) and from_log_softmax(log_softmax(x, 0), 0)

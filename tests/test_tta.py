@@ -124,3 +124,11 @@ def test_tta_stack():
     torch.testing.assert_close(s[0], torch.softmax(model(xs), 1).detach())
     torch.testing.assert_close(s[1], torch.softmax(model(shift_images(xs, 1, 0)), 1).detach())
     assert (tta_average(s).sum(-1) - 1).abs().max() <= 1e-6
+
+def test_numpy_scalars_are_numbers():
+    p = torch.softmax(torch.randn(3, 4, 5, generator=gen(7)), -1)
+    for beta in (np.float32(0.25), np.float64(0.25)):
+        torch.testing.assert_close(tta_average(p, beta=beta), tta_average(p, beta=0.25))
+    assert torch.equal(shift_images(torch.ones(1, 3, 3), dx=np.int64(1)), shift_images(torch.ones(1, 3, 3), dx=1))
+    with pytest.raises(ValueError, match='`stack` \\(single-label predictions, classes on the last dimension\\) has a row summing to'):
+        tta_average(torch.sigmoid(torch.randn(2, 3, 4)))
