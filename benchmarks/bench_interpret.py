@@ -3,7 +3,8 @@
 Steps timed with `time.perf_counter`: `from_preds(logits, targets, loss_func=cross_entropy)` (which computes the
 probabilities, the per-item losses and the predictions, after validating the inputs), then `top_losses(9)` and
 `confusion_matrix()`; `.probs` and `.losses` are read afterwards (attributes: no computing). Inside `from_preds`
-each phase is timed by wrapping the functions `lessonkit.interpret` calls (validation, activation, losses, decoding);
+each phase is timed by wrapping the functions `lessonkit.interpret` calls (the outputs' and targets' checks, the
+probabilities and their check, the losses, decoding);
 the wrappers add a few microseconds each and change no result.
 
 Memory: the worker reads its resident memory (`/proc/self/statm`) just before the logits are created (torch and
@@ -11,7 +12,7 @@ lessonkit already imported); the peak is `resource.getrusage(RUSAGE_SELF).ru_max
 ratio is (peak - RSS before the logits) / logits.nbytes: it counts the logits (1x) and the targets (n int64 = 8 MB,
 0.02x) themselves, the interpretation's stored results (probabilities 1x; losses, predictions) and every temporary.
 The logits are filled in place (`torch.empty(...).normal_()`), so creating them allocates no second copy."""
-import dataclasses, json, sys, time
+import json, sys, time
 from benchlib import run_json, current_rss, peak_rss
 
 N, C = 1_000_000, 100
@@ -28,26 +29,13 @@ def _wrap(module, name, phases, rss):
             rss[name] = current_rss()
     setattr(module, name, timed)
 
-def _wrap_activation(module, phases, rss):
-    "Time the activation `from_preds` gets from `loss_info` (the probabilities)."
-    loss_info = getattr(module, 'loss_info', None)
-    if loss_info is None: return
-    def timed_info(loss_func):
-        info = loss_info(loss_func)
-        def timed_act(*a, **k):
-            start = time.perf_counter()
-            try: return info.activation(*a, **k)
-            finally: phases['probabilities'] = time.perf_counter() - start; rss['probabilities'] = current_rss()
-        return dataclasses.replace(info, activation=timed_act)
-    module.loss_info = timed_info
-
 def worker(n=N, c=C, seed=0) -> dict:
     import torch
     import lessonkit.interpret as li
     from lessonkit.losses import cross_entropy
     phases, rss = {}, {}
-    for name in ('check_finite', 'class_indices', '_per_item_losses', 'decode'): _wrap(li, name, phases, rss)
-    _wrap_activation(li, phases, rss)
+    for name in ('_checked_outputs', 'class_indices', '_checked_probabilities', '_per_item_losses', 'decode'):
+        _wrap(li, name, phases, rss)
     g = torch.Generator().manual_seed(seed)
     rss_before = current_rss()
     peak_before = peak_rss()
@@ -67,8 +55,9 @@ def worker(n=N, c=C, seed=0) -> dict:
         shape=[n, c], dtype=str(logits.dtype).replace('torch.', ''), torch_threads=torch.get_num_threads(),
         steps_s={k: round(v, 4) for k, v in steps.items()},
         total_s=round(sum(steps.values()), 4),
-        from_preds_phases_s={'validation (check_finite + target indices)': round(phases.get('check_finite', 0) + phases.get('class_indices', 0), 4),
-                             'probabilities (activation)': round(phases.get('probabilities', 0), 4),
+        from_preds_phases_s={'validation (outputs + target indices)':
+                                 round(phases.get('_checked_outputs', 0) + phases.get('class_indices', 0), 4),
+                             'probabilities (activation, then checked)': round(phases.get('_checked_probabilities', 0), 4),
                              'losses (_per_item_losses)': round(phases.get('_per_item_losses', 0), 4),
                              'predictions (decode)': round(phases.get('decode', 0), 4)},
         logits_mb=round(nbytes / 2**20, 1), targets_mb=round(targets.nbytes / 2**20, 1),
