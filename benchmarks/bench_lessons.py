@@ -6,8 +6,10 @@ student's "Run All" would run them too; their count is recorded). `total_s` is t
 `NotebookClient.execute()`: kernel start, every cell, kernel shutdown. `cells_s` is the sum of the cells' own
 execution times (from the kernel's timestamps), so `total_s - cells_s` is the kernel's start-up and shutdown
 overhead; the three slowest cells are listed. The whole course is the sum of `total_s` over the lesson notebooks
-(the lessons of the site's page table, docs/pages.toml: 01 to 08, run sequentially); the total over every notebook
-adds the course home (index) and the reference pages (00_core, 99_package). torch's thread count is left at its
+(the lessons of the site's page table, docs/pages.toml, run sequentially in file-name order); the total over every
+notebook adds the course home (index) and the reference pages. The run starts with an empty cache of trained models
+(`LESSONKIT_CACHE` set to a new folder), as a student's first pass through the course does: lesson 6 trains the
+digits model, and the later lessons that use the same model (7, 9) load it. torch's thread count is left at its
 default (a lesson may set its own)."""
 import json, re, subprocess, sys, time
 from datetime import datetime
@@ -49,6 +51,8 @@ def run_notebook(path) -> dict:
                 ok=error is None, error=error)
 
 def run(names=None) -> dict:
+    import os, tempfile
+    os.environ['LESSONKIT_CACHE'] = tempfile.mkdtemp(prefix='lessonkit-bench-cache-')  # a student's first run: cold
     files = sorted(NBS.glob('*.ipynb'))
     if names: files = [f for f in files if f.stem in names or f.name in names]
     per = {}

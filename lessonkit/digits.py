@@ -4,7 +4,8 @@
 
 # %% ../nbs/91_digits.ipynb #cb6c79c1
 from __future__ import annotations
-import importlib
+import hashlib, importlib, json, os
+from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -68,15 +69,28 @@ def train_digits_model(x_train, y_train, x_valid, y_valid, # from `load_digits_d
                        augment=None, # a function applied to each training batch of images (e.g. random shifts)
                        progress:bool=True, # show a progress bar and print each epoch's loss and accuracy
                        threads:int=1, # CPU threads for torch while training (more only slow a model this small down)
+                       cache:bool=True, # keep the trained weights on disk, and load them when asked for the same again
                       ) -> nn.Module: # the trained model, in evaluation mode
     "Train `digits_model` with cross-entropy and Adam; report the training loss and validation accuracy each epoch."
     bars = _lessons_extra('fastprogress.fastprogress', 'train_digits_model') if progress else None
+    settings = dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, threads=threads,
+                    augment=None if augment is None else getattr(augment, 'cache_key', None))
+    named = augment is None or settings['augment'] is not None  # an augmentation that cannot say what it draws: train
+    path = _cache_path((x_train, y_train, x_valid, y_valid), settings) if cache and named else None
+    saved = _load(path)
+    if saved is not None:
+        model = digits_model(seed)
+        model.load_state_dict(saved['state'])
+        if progress: print('\n'.join(saved['log']))
+        return model.eval()
     with torch_threads(threads):
-        return _train(x_train, y_train, x_valid, y_valid, epochs, lr, batch_size, seed, augment, bars)
+        model, log = _train(x_train, y_train, x_valid, y_valid, epochs, lr, batch_size, seed, augment, bars)
+    if path is not None: _save(path, dict(state=model.state_dict(), log=log))
+    return model
 
 def _train(x_train, y_train, x_valid, y_valid, epochs, lr, batch_size, seed, augment, bars):
-    "The training loop of `train_digits_model`; `bars` is fastprogress, or None for no progress bar."
-    model = digits_model(seed)
+    "The training loop of `train_digits_model` (`bars`: fastprogress, or None): the model, and each epoch's report."
+    model, log = digits_model(seed), []
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     epochs_bar = bars.master_bar(range(epochs)) if bars else range(epochs)
@@ -89,7 +103,28 @@ def _train(x_train, y_train, x_valid, y_valid, epochs, lr, batch_size, seed, aug
             loss = F.cross_entropy(model(xb), y_train[idx])
             opt.zero_grad(); loss.backward(); opt.step()
             total += loss.item() * len(idx)
-        if bars:
-            epochs_bar.write(f"epoch {epoch + 1}: training loss {total / len(x_train):.4f}, "
-                             f"validation accuracy {model_accuracy(model, x_valid, y_valid):.4f}")
-    return model.eval()
+        log.append(f"epoch {epoch + 1}: training loss {total / len(x_train):.4f}, "
+                   f"validation accuracy {model_accuracy(model, x_valid, y_valid):.4f}")
+        if bars: epochs_bar.write(log[-1])
+    return model.eval(), log
+
+# %% ../nbs/91_digits.ipynb #a9b8c7d6
+def _cache_path(tensors:tuple, settings:dict) -> Path:
+    "Where the model trained on `tensors` with `settings` is kept: a digest of both names the file."
+    h = hashlib.sha256(json.dumps({**settings, 'torch': torch.__version__}, sort_keys=True).encode())
+    for t in tensors: h.update(torch.as_tensor(t).detach().cpu().contiguous().numpy().tobytes())
+    folder = Path(os.environ.get('LESSONKIT_CACHE') or Path.home()/'.cache'/'lessonkit')
+    return folder/f"digits-{h.hexdigest()[:32]}.pt"
+
+def _load(path:Path|None) -> dict|None:
+    "What `_save` kept at `path`, or None (no cache, nothing kept, or a file that cannot be read)."
+    if path is None or not path.exists(): return None
+    try: return torch.load(path, weights_only=True)
+    except Exception: return None
+
+def _save(path:Path, saved:dict):
+    "Keep `saved` at `path`, written whole or not at all (kernels may train side by side)."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    torch.save(saved, tmp)
+    os.replace(tmp, path)

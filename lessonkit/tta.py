@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_tta.ipynb #acfbb91e
 from __future__ import annotations
-import math
+import hashlib, math
 import numpy as np
 import torch
 import torch.nn as nn
@@ -95,16 +95,27 @@ def shift_images(x:torch.Tensor, # images, shape (..., H, W): a tensor or NumPy 
     out[..., rows_to, cols_to] = x[..., rows_from, cols_from]
     return like_input(out, was_numpy)
 
+class _RandomAffine:
+    "Random rotations and shifts, one per image, drawn from a generator of their own."
+    def __init__(self, max_degrees:float, max_shift:float, seed:int):
+        self.max_degrees, self.max_shift, self.g = max_degrees, max_shift, torch.Generator().manual_seed(seed)
+
+    def __call__(self, xb):
+        draw = lambda m: (torch.rand(len(xb), generator=self.g) * 2 - 1) * m
+        return affine_images(xb, draw(self.max_degrees), draw(self.max_shift), draw(self.max_shift))
+
+    @property
+    def cache_key(self) -> str:
+        "What decides the draws to come: the ranges and the generator's state (for `train_digits_model`'s cache)."
+        state = hashlib.sha256(self.g.get_state().numpy().tobytes()).hexdigest()[:16]
+        return f"random_affine({self.max_degrees}, {self.max_shift}, state {state})"
+
 def random_affine(max_degrees:float=10., # rotations drawn uniformly from [-max_degrees, max_degrees]
                   max_shift:float=0.5, # shifts in pixels drawn uniformly from [-max_shift, max_shift], each direction
                   seed:int=0, # seeds the draws
                  ): # a function from a batch of images to a randomly rotated and shifted batch
     "A training augmentation: each image gets its own random rotation and shift."
-    g = torch.Generator().manual_seed(seed)
-    def augment(xb):
-        draw = lambda m: (torch.rand(len(xb), generator=g) * 2 - 1) * m
-        return affine_images(xb, draw(max_degrees), draw(max_shift), draw(max_shift))
-    return augment
+    return _RandomAffine(max_degrees, max_shift, seed)
 
 # %% ../nbs/07_tta.ipynb #e76a5b9f
 def tta_stack(model:nn.Module, # the trained model

@@ -132,3 +132,10 @@ def test_numpy_scalars_are_numbers():
     assert torch.equal(shift_images(torch.ones(1, 3, 3), dx=np.int64(1)), shift_images(torch.ones(1, 3, 3), dx=1))
     with pytest.raises(ValueError, match='`stack` \\(single-label predictions, classes on the last dimension\\) has a row summing to'):
         tta_average(torch.sigmoid(torch.randn(2, 3, 4)))
+
+def test_random_affine_says_what_decides_its_draws():
+    a, b = random_affine(10, 0.5, seed=1), random_affine(10, 0.5, seed=1)
+    assert a.cache_key == b.cache_key != random_affine(10, 0.5, seed=2).cache_key != random_affine(5, 0.5, seed=1).cache_key
+    before = a.cache_key
+    torch.testing.assert_close(a(torch.rand(3, 1, 8, 8, generator=gen(0))), b(torch.rand(3, 1, 8, 8, generator=gen(0))))
+    assert a.cache_key != before  # drawing moves the generator on: a later training would see other draws
