@@ -9,7 +9,7 @@ __all__ = []
 __version__ = "0.1.0"
 import importlib as _importlib, importlib.abc as _abc, sys as _sys
 from . import (checks, probabilities, losses, metrics, activations, inference, interpret, tta, digits, calibration,
-                       diagnosis)
+                       imbalance, diagnosis)
 from .probabilities import *
 from .losses import *
 from .metrics import *
@@ -19,9 +19,11 @@ from .interpret import *
 from .tta import *
 from .digits import *
 from .calibration import *
+from .imbalance import *
 from .diagnosis import *
 
-_EAGER = (probabilities, losses, metrics, activations, inference, interpret, tta, digits, calibration, diagnosis)
+_EAGER = (probabilities, losses, metrics, activations, inference, interpret, tta, digits, calibration, imbalance,
+          diagnosis)
 _LAZY = {'explorers': ('LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer',
                        'LossCurveExplorer', 'loss_curve_explorer', 'CalibrationExplorer', 'calibration_explorer'),
          'rendering': (), 'exercises': ()}

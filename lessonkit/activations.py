@@ -77,6 +77,7 @@ def _unwrap(loss_func):
 
 def _known_losses() -> list:
     "Rows (loss class, its functional twins, activation, kind, what it takes) for every loss `loss_info` recognises."
+    from lessonkit.imbalance import focal_loss, sigmoid_focal_loss  # lesson 10 imports this module: not at the top
     return [
         (nn.CrossEntropyLoss, (F.cross_entropy, cross_entropy), softmax_classes, 'single-label', 'logits'),
         (nn.BCEWithLogitsLoss, (F.binary_cross_entropy_with_logits, binary_cross_entropy_with_logits), sigmoid,
@@ -85,6 +86,8 @@ def _known_losses() -> list:
         (nn.BCELoss, (F.binary_cross_entropy, binary_cross_entropy), identity, 'multi-label', 'label probabilities'),
         (nn.MSELoss, (F.mse_loss,), identity, 'regression', None),
         (nn.L1Loss, (F.l1_loss,), identity, 'regression', None),
+        (None, (focal_loss,), softmax_classes, 'single-label', 'logits'),
+        (None, (sigmoid_focal_loss,), sigmoid, 'multi-label', 'label logits'),
     ]
 
 _TAKES = {  # what to do when a model's outputs are not what its loss takes
@@ -105,7 +108,7 @@ def loss_info(loss_func, # an `nn` loss module (or its class), a functional loss
         raise TypeError("`loss_func` is None: pass the loss the model was trained with, or pass `act=` explicitly")
     f = _unwrap(loss_func)
     for cls, functions, act, kind, takes in _known_losses():
-        if isinstance(f, cls) or f is cls or any(f is g for g in functions):
+        if (cls is not None and (isinstance(f, cls) or f is cls)) or any(f is g for g in functions):
             return LossInfo(loss_func, act, kind, takes)
     raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell which activation "
                      f"turns its outputs into probabilities. {_UNKNOWN_LOSS}")

@@ -21,7 +21,7 @@ __all__ = ['SCORE_KINDS', 'check_int', 'check_number', 'check_reduction', 'check
            'raw_target', 'class_indices', 'class_probabilities', 'named_index_errors', 'skips_items',
            'kernel_checks_indices', 'all_finite', 'refuse_impossible_targets', 'binary_target', 'class_weights',
            'broadcast_weights', 'refuse_empty_mean', 'mean_denominator', 'refuse_zero_mean', 'check_scores',
-           'name_index', 'check_per_name', 'torch_threads', 'moved']
+           'name_index', 'check_per_name', 'check_thresholds', 'refuse_integer_scores', 'torch_threads', 'moved']
 
 # %% ../nbs/00_checks.ipynb #4e8a1c77
 def _bounds(lo, hi) -> str:
@@ -630,6 +630,35 @@ def check_per_name(values, # one number per name: a list, array or tensor
     if zero_one and not bool(((t == 0) | (t == 1)).all()):
         raise ValueError(f"`{name}` must hold 0 (absent) or 1 (present) for each name; got {t.tolist()}")
     return t
+
+# %% ../nbs/00_checks.ipynb #244e26d6
+def check_thresholds(thresh, # one threshold, or one per label: a number, list, array or tensor
+                     n_labels:int, # how many labels the scores hold
+                     name:str='thresh', # the argument's name
+                    ) -> torch.Tensor: # float64, shape () for one threshold, (n_labels,) for one per label
+    "A probability threshold from 0 to 1, or one for each of `n_labels` labels."
+    if not isinstance(thresh, (torch.Tensor, np.ndarray, list, tuple)):
+        return torch.tensor(check_thresh(thresh, name), dtype=torch.float64)
+    t = as_tensor(thresh, name)[0].detach().cpu().to(torch.float64)
+    if t.ndim == 0: return torch.tensor(check_thresh(t.item(), name), dtype=torch.float64)
+    if t.shape != (n_labels,):
+        raise ValueError(f"`{name}` has shape {tuple(t.shape)}; expected one threshold, or ({n_labels},), one per "
+                         "label")
+    lo, hi = check_finite(t, name)
+    if lo < 0 or hi > 1:
+        raise ValueError(f"`{name}` holds values from {lo:.4g} to {hi:.4g}; expected thresholds from 0 to 1")
+    return t
+
+def refuse_integer_scores(x, # what was passed as scores: logits or probabilities
+                          name:str, # the argument's name
+                          fix:str, # what to pass instead
+                         ):
+    "A `TypeError` if `x` is a tensor or NumPy array of integers: scores are floats, integers are indices or decisions."
+    if isinstance(x, torch.Tensor): ints = not (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool)
+    elif isinstance(x, np.ndarray): ints = x.dtype.kind in 'iu'
+    else: return
+    if ints:
+        raise TypeError(f"`{name}` holds integers (dtype {x.dtype}): class indices or decisions, not scores; {fix}")
 
 # %% ../nbs/00_checks.ipynb #352c3fe9
 @contextmanager

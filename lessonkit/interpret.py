@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_interpretation.ipynb #cb6c79c1
 from __future__ import annotations
+import functools, inspect
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -38,7 +39,13 @@ def _per_item_losses(info:LossInfo, outputs:torch.Tensor, targets:torch.Tensor) 
     f, parts = info.unreduced(), []
     for out, targ in zip(outputs.split(_CHUNK), targets.split(_CHUNK)):
         loss = torch.as_tensor(f(out, targ))
-        parts.append(loss.mean(1) if info.multi_label else loss)
+        if info.multi_label and loss.shape == out.shape: loss = loss.mean(1)
+        if loss.shape != out.shape[:1]:
+            labels = f" or {tuple(out.shape)}, one per label" if info.multi_label else ''
+            raise ValueError(f"`loss_func`={info.loss_func!r} returned shape {tuple(loss.shape)} with "
+                             f"reduction='none' for {len(out)} items; expected ({len(out)},), one loss per item"
+                             f"{labels}. Does it read its `reduction`?")
+        parts.append(loss)
     losses = torch.cat(parts)
     lo = losses.min().item()  # NaN if any is NaN
     if not lo >= 0:
@@ -85,7 +92,7 @@ class ClassificationInterpretation:
                   ):
         "Interpret outputs that were already computed; `loss_func` gives the activation, the losses and the decoding."
         # what the loss implies: activation, single- or multi-label, per-item losses
-        info = _classification_loss(cross_entropy if loss_func is None else loss_func)
+        info = _classification_loss(cross_entropy if loss_func is None else loss_func, act, outputs, targets)
         # check the inputs, naming the argument that is wrong
         out = _checked_outputs(outputs, info)
         targ = binary_target(targets, out, 'outputs') if info.multi_label else class_indices(targets, out, 'outputs')
@@ -140,18 +147,35 @@ class ClassificationInterpretation:
         return name_index(cls, names, 'cls')
 
 # %% ../nbs/06_interpretation.ipynb #b4d5e6f7
-def _classification_loss(loss_func) -> LossInfo:
-    "`loss_info(loss_func)`, refusing a regression and a loss lessonkit does not know (it computes per-item losses)."
+def _classification_loss(loss_func, act=None, outputs=None, targets=None) -> LossInfo:
+    "`loss_info(loss_func)`, refusing a regression; a loss it does not know needs `act` and a per-item form."
     try: info = loss_info(loss_func)
     except ValueError:
-        raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows: ClassificationInterpretation "
-                         "computes "
-                         "each item's loss with it (reduction='none'), so it needs one of PyTorch's or lessonkit's "
-                         "classification losses, even when `act` is given") from None
+        if act is None:
+            raise ValueError(f"`loss_func`={loss_func!r} is not a loss lessonkit knows, so it cannot tell which "
+                             "activation turns the outputs into probabilities: pass `act=` (e.g. `torch.sigmoid` for "
+                             "independent labels). ClassificationInterpretation also computes each item's loss with "
+                             "it (reduction='none')") from None
+        _refuse_no_reduction(loss_func)
+        same = outputs is not None and raw_target(targets, 'targets').shape == as_tensor(outputs, 'outputs')[0].shape
+        info = LossInfo(loss_func, act, 'multi-label' if same else 'single-label')  # 0/1 per output: labels
     if info.kind == 'regression':
         raise ValueError(f"`loss_func`={loss_func!r} trains a regression; "
                          "ClassificationInterpretation needs a classification loss")
     return info
+
+def _refuse_no_reduction(loss_func):
+    "A `TypeError` unless `loss_func` can give one loss per item: `reduction` in its signature, or as an attribute."
+    f = loss_func
+    while isinstance(f, functools.partial): f = f.func
+    if isinstance(f, nn.Module): ok = isinstance(getattr(f, 'reduction', None), str)
+    else:
+        try: ok = 'reduction' in inspect.signature(f).parameters
+        except (TypeError, ValueError): ok = False
+    if not ok:
+        raise TypeError(f"`loss_func`={loss_func!r} cannot be asked for one loss per item: "
+                        "ClassificationInterpretation calls it with `reduction='none'`, so it needs a `reduction` keyword (a function or a loss "
+                        "class) or a `.reduction` attribute that its `forward` reads (an `nn.Module`)")
 
 def _checked_outputs(outputs, info:LossInfo) -> torch.Tensor:
     "`outputs` as an (N, C) tensor, N >= 1, holding what the loss takes (logits, log-probabilities or probabilities)."

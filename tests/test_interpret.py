@@ -158,7 +158,7 @@ def test_bad_input_raises_clear_errors():
         assert msg in str(e.value), (msg, str(e.value))
     with pytest.raises(ValueError, match='regression'): ClassificationInterpretation.from_preds(out, targ, nn.MSELoss())
     with pytest.raises(ValueError, match='not a loss lessonkit knows'): ClassificationInterpretation.from_preds(out, targ, nn.HuberLoss())
-    with pytest.raises(ValueError, match='computes each item.s loss with it'): ClassificationInterpretation.from_preds(out, targ, nn.HuberLoss(), act=torch.sigmoid)
+    with pytest.raises(TypeError, match='cannot be asked for one loss per item'): ClassificationInterpretation.from_preds(out, targ, lambda o, t: (o - 1).abs().mean(), act=torch.sigmoid)
     with pytest.raises(ValueError, match='`classes` has 3 names; expected 10'): ClassificationInterpretation.from_preds(out, targ, classes=list('abc'))
     with pytest.raises(ValueError, match='`items` has 2 entries; expected 6'): ClassificationInterpretation.from_preds(out, targ, items=torch.zeros(2, 8, 8))
     interp = ClassificationInterpretation.from_preds(out, targ)

@@ -6,7 +6,8 @@
 __all__ = []
 
 # %% ../../nbs/exercises/99_exercises.ipynb #f5b7d9e1
-from . import checking, probabilities, losses, metrics, activations, interpret, tta, calibration
+from . import (checking, probabilities, losses, metrics, activations, interpret, tta, calibration,
+                                 imbalance)
 from .checking import *
 from .probabilities import *
 from .losses import *
@@ -15,6 +16,7 @@ from .activations import *
 from .interpret import *
 from .tta import *
 from .calibration import *
+from .imbalance import *
 
-__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, calibration)
+__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, calibration, imbalance)
            for name in m.__all__]
