@@ -137,3 +137,24 @@ def test_small_options():
     assert check_dtype(torch.bfloat16) == torch.bfloat16 and check_bool(np.bool_(False), 'keepdim') is False
     with pytest.raises(ValueError, match="'mean', 'sum' or 'none'; got tensor"): check_reduction(torch.ones(2))
     assert reduce_dims(torch.ones(2, 3, 4), [-1, 0]) == (2, 0) and reduce_dims(torch.tensor(2.), -1) == (0,)
+
+@pytest.mark.parametrize('thresh, n, want', [(0.3, 4, 0.3), (np.float32(0.25), 2, 0.25), (torch.tensor(0.5), 3, 0.5),
+                                             ([0.2, 0.9], 2, [0.2, 0.9]), (np.array([0., 1.]), 2, [0., 1.])])
+def test_thresholds_one_or_one_per_label(thresh, n, want):
+    got = check_thresholds(thresh, n)
+    assert got.dtype == torch.float64 and got.tolist() == pytest.approx(want)
+
+@pytest.mark.parametrize('thresh, error, message', [
+    ([0.2, 0.9, 0.5], ValueError, '`thresh` has shape (3,); expected one threshold, or (2,), one per label'),
+    ([[0.2, 0.9]], ValueError, '`thresh` has shape (1, 2)'), ([0.2, -0.1], ValueError, 'holds values from -0.1 to 0.2'),
+    (1.5, ValueError, 'from 0 to 1; got 1.5'), (True, TypeError, 'got bool'), ([0.5, math.inf], ValueError, 'contains inf'),
+    ('0.5', TypeError, '`thresh` must be a number')])
+def test_thresholds_refused(thresh, error, message):
+    with pytest.raises(error) as e: check_thresholds(thresh, 2)
+    assert message in str(e.value), str(e.value)
+
+def test_integer_scores_refused():
+    for ok in (torch.randn(3), np.array([0.5, 0.2]), [1, 0], torch.tensor([True])):  # bools: refused by `as_tensor` later
+        refuse_integer_scores(ok, 'preds', '')
+    for bad in (torch.tensor([1, 0]), np.array([2, 1], dtype=np.uint8), torch.tensor([3], dtype=torch.int16)):
+        with pytest.raises(TypeError, match='`preds` holds integers'): refuse_integer_scores(bad, 'preds', '')
