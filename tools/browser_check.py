@@ -17,10 +17,16 @@ The checks:
   (sliders visible and not covered by a picture, pictures loaded) through the site's own ipywidgets embed manager;
 - no request leaves 127.0.0.1 (every request is recorded with page.on('request')), and no local request fails;
 - searching "softmax" (Sphinx's search page) lists the softmax lesson;
-- the in-browser explorer, on the pages the table lists under `in_browser_explorer`: a slider moved with the keyboard
-  changes the displayed probabilities, and for many slider settings (extremes included) its probabilities, loss and
-  gradient equal lessonkit's softmax, torch.nn.functional.cross_entropy and autograd's gradient to 1e-6, displayed
-  as lessonkit's fmt_prob displays them (no probability below 1 shown as 1.0000);
+- the in-browser explorers, on the pages the table lists under `[in_browser_explorers]` (and any other page that has
+  one): the kinds the table says; each equal to lessonkit's results (tools/explorer_reference.py: lessonkit's
+  functions, torch.nn.functional in float64 where lessonkit has none yet, autograd for gradients) on a grid of
+  settings with the extremes, to 1e-6, and displayed as fmt_prob / fmt_signed display them (no probability below 1
+  shown as 1.0000); usable from the keyboard (Tab reaches a slider, which shows its focus; arrow keys move it and
+  the numbers); every control labelled; each saved Python explorer has the live one of its kind above it, and a note
+  that it needs a kernel; one slider step updates the readout in <= 16 ms (the median over 40 steps, per kind);
+- the practice questions: at least two on every lesson page (but those listed under `no_questions`), a note that
+  they are for practice; each answered with the keyboard, its answer hidden until then, and its explorer set;
+- every page at 390 px wide: nothing visible reaches past the right edge unless a box of its own scrolls it;
 - screenshots of the home page and a lesson go to docs/_build/screenshots/ for review."""
 import functools, http.server, json, math, os, random, re, subprocess, sys, threading, time
 from pathlib import Path
@@ -96,7 +102,7 @@ def _widget_pages(pages:list) -> set:
     return {p.name for p in pages if any(_EXPLORER_CALL.search(c) and not _HIDING.search(c)
                                          and not c.startswith('#| export') for c in _source_cells(p.path))}
 
-def check_pages(page, base:str, pages:list, check:Checks):
+def check_pages(page, base:str, pages:list, check:Checks, rng:random.Random, timings:dict):
     notebooks = [p for p in pages if p.path is not None]
     errors, hidden, widget_pages = [], _hidden_lines(notebooks), _widget_pages(notebooks)
     page.on('pageerror', lambda e: errors.append(e))
@@ -144,13 +150,15 @@ def check_pages(page, base:str, pages:list, check:Checks):
             check(f"{name}: no `#|` comment and no hidden cell in the code shown", '#|' not in code and not shown,
                   f"{len(hidden[name])} hidden cells" + (f"; shown: {shown[:2]}" if shown else '') + ("; a `#|` line shows" if '#|' in code else ''))
         if p.path is not None: check_exports(page, p, check)
-        check_phone_width(page, name, check)
+        if p.explorers or page_has(p, '.lk-explorer'): check_explorers(page, p, check, rng, timings)
+        if p.questions or page_has(p, '.lk-question'): check_questions(page, p, check)
+        check_phone_width(page, name, check)  # with the answers revealed
         check(f"{name}: no JavaScript error", not errors, '; '.join(str(e)[:200] for e in errors[:3]))
 
 def check_placement(page, name:str, check:Checks):
     """Each saved Python explorer (a widget of a cell that calls logit_explorer & co.) has a live explorer of its kind
     above it, so that a reader of the site meets the one that works first, and a note saying that it needs a kernel."""
-    res = page.evaluate("""kinds => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
+    res = page.evaluate("""kinds => [...document.querySelectorAll('script[type$="widget-view+json"]')]
         .map(s => {
             const cell = s.closest('div.cell'), input = cell && cell.querySelector('.cell_input');
             const code = input ? input.textContent : '';
@@ -222,7 +230,8 @@ def check_search(page, base:str, pages:list, check:Checks):
 # ---- the in-browser explorers (docs/_static/lessonkit-*.js) and the practice questions (lessonkit-questions.js)
 _READ = """root => {
     const keys = {};
-    root.querySelectorAll('[data-key]').forEach(e => { keys[e.dataset.key] = [Number(e.dataset.value), e.textContent]; });
+    root.querySelectorAll('[data-key]').forEach(e => {
+        keys[e.dataset.key] = [Number(e.dataset.value), e.textContent]; });
     const pred = root.querySelector('.lk-predicted');
     return {state: root.lk.getState(), keys: keys, predicted: pred ? pred.textContent : null};
 }"""
@@ -269,7 +278,7 @@ def _predicted(kind:str, state:dict, ref:dict, classes:list):
 
 
 def _grid(kind:str, n:int, rng:random.Random, extra:dict) -> list:
-    "Settings for an explorer of `n` classes: every control, the extremes (logits of +-50, T = 0.1 and 10), random ones."
+    "Settings for an explorer of `n` classes: every control, the extremes (logits of +-50, T = 0.1 and 10), at random."
     R = lambda: [round(rng.uniform(-10, 10), 1) for _ in range(n)]
     ext = [[50.] + [-50.] * (n - 1), [-50.] + [50.] * (n - 1), [50.] * n, [-50.] * n, [0.] * n, [10.] * n,
            [9.9] + [10.] + [-10.] * (n - 2)]
@@ -343,7 +352,7 @@ def _keyboard(page, root) -> tuple:
     page.evaluate("root => { root.setAttribute('tabindex', '-1'); root.focus(); }", root)
     for presses in range(1, 15):
         page.keyboard.press('Tab')
-        on = page.evaluate("root => { const a = document.activeElement; return root.contains(a) && a.type === 'range'; }",
+        on = page.evaluate("root => root.contains(document.activeElement) && document.activeElement.type === 'range'",
                            root)
         if on: break
     else: return False, "Tab never reached a slider"
@@ -362,13 +371,17 @@ def _keyboard(page, root) -> tuple:
             f"{len(shown)} numbers changed")
 
 
-def check_explorers(page, base:str, p, check:Checks, rng:random.Random, timings:dict):
-    "Every in-browser explorer of the page: the kinds the table lists, each equal to Python, keyboard, latency."
-    page.goto(base + p.html, wait_until='load')
+def check_explorers(page, p, check:Checks, rng:random.Random, timings:dict):
+    """Every in-browser explorer of the loaded page: the kinds the table lists, each equal to Python (the whole grid
+    for the first explorer of each kind, every fourth setting for the others: the same code), keyboard, latency."""
     page.wait_for_function("() => [...document.querySelectorAll('.lk-explorer')].every(e => e.lk)", timeout=10_000)
     kinds = page.evaluate("() => [...document.querySelectorAll('.lk-explorer')].map(e => e.dataset.kind)")
-    check(f"{p.name}: in-browser explorers {', '.join(p.explorers)} (docs/pages.toml)",
-          sorted(set(kinds)) == sorted(p.explorers), f"the page has {kinds}")
+    clash = page.evaluate("() => [...document.querySelectorAll('.lk-explorer[id]')].map(e => e.id)"
+                          ".filter(id => document.querySelectorAll('[id=\"' + id + '\"]').length > 1)")
+    check(f"{p.name}: in-browser explorers {', '.join(p.explorers)} (docs/pages.toml), each id used once",
+          sorted(set(kinds)) == sorted(p.explorers) and not clash,
+          f"the page has {kinds}" + (f"; ids used twice (a heading or API entry has them too): {clash}"
+                                     if clash else ''))
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('.lk-explorer input, .lk-explorer select')]
         .filter(e => !e.getAttribute('aria-label') && !(e.labels && [...e.labels].some(l => l.textContent.trim())))
         .map(e => e.outerHTML.slice(0, 80))""")
@@ -382,6 +395,7 @@ def check_explorers(page, base:str, p, check:Checks, rng:random.Random, timings:
         ok, detail = _keyboard(page, root)
         check(f"{p.name}: {kind} explorer {ident} works from the keyboard", ok, detail)
         settings = _grid(kind, len(classes), rng, extra)
+        if kind in timings: settings = settings[::4]
         got = page.evaluate(_SET_ALL, [root, settings])
         if kind == 'logit':  # a few through the sliders themselves, extremes of the temperature's log scale included
             n = len(classes)
@@ -396,7 +410,8 @@ def check_explorers(page, base:str, p, check:Checks, rng:random.Random, timings:
             problems, w, z = _compare(g, r)
             worst, zeros = max(worst, w), zeros + z
             pred = _predicted(kind, st, r, classes)
-            if pred is not None and g['predicted'] != pred: problems.append(f"predicted {g['predicted']!r}, not {pred!r}")
+            if pred is not None and g['predicted'] != pred:
+                problems.append(f"predicted {g['predicted']!r}, not {pred!r}")
             if 'logits' in want and [float(v) for v in want['logits']] != st['logits'][:len(want['logits'])]:
                 problems.append(f"state {st['logits']} after setting {want['logits']}")
             if problems: bad.append((want, problems[:3]))
@@ -465,12 +480,10 @@ def _set_matches(want:dict, state:dict, classes:list) -> bool:
     return True
 
 
-def check_questions(page, base:str, p, check:Checks, navigate:bool=True):
-    "The practice questions: at least two per lesson, each revealed only after a choice, then setting its explorer."
-    if navigate:
-        page.goto(base + p.html, wait_until='load')
-        page.wait_for_function("() => [...document.querySelectorAll('.lk-question')].every(q => "
-                               "q.classList.contains('lk-ready'))", timeout=10_000)
+def check_questions(page, p, check:Checks):
+    "The practice questions of the loaded page: two or more per lesson, each revealed after a choice, setting its explorer"
+    page.wait_for_function("() => [...document.querySelectorAll('.lk-question')]"
+                           ".every(q => q.classList.contains('lk-ready'))", timeout=10_000)
     n = page.locator('.lk-question').count()
     if p.questions:
         check(f"{p.name}: at least two practice questions", n >= 2,
@@ -572,15 +585,11 @@ def main():
             context.on('requestfailed', lambda r: failures.append(f"{r.url} ({r.failure})"))
             context.on('response', lambda r: r.status >= 400 and failures.append(f"{r.url} ({r.status})"))
             page = context.new_page()
-            check_pages(page, base, pages, check)
+            rng, timings = random.Random(0), {}
+            check_pages(page, base, pages, check, rng, timings)  # each page's explorers and questions too
             check_api_links(pages, check)
             check_off_site(check)
             check_search(page, base, pages, check)
-            rng, timings = random.Random(0), {}
-            for p in pages:
-                explorers = p.explorers or page_has(p, '.lk-explorer')
-                if explorers: check_explorers(page, base, p, check, rng, timings)
-                if p.questions or page_has(p, '.lk-question'): check_questions(page, base, p, check, not explorers)
             check_latency(timings, check)
             screenshots(page, base, pages, check)
             browser.close()

@@ -1,5 +1,5 @@
-"""What each in-browser explorer (docs/_static/lessonkit-*.js) must show, computed in Python: lessonkit's functions where
-they exist, `torch.nn.functional` in float64 where they do not yet, gradients by autograd. Used by
+"""What each in-browser explorer (docs/_static/lessonkit-*.js) must show, computed in Python: lessonkit's functions
+where they exist, `torch.nn.functional` in float64 where they do not yet, gradients by autograd. Used by
 tools/browser_check.py.
 
 Each function takes an explorer's state (as its `data-state` JSON holds it) and returns {key: (value, text)}: the
@@ -99,7 +99,8 @@ def _sigmoid_losses(z, y, w:float, gamma:float, alpha):
 
 def family(state:dict, classes:list) -> dict:
     "The loss-family explorer, every mode and mistake (see docs/_static/lessonkit-family.js)."
-    K, T, eps, mode, mk, out = len(classes), state['temperature'], state['smoothing'], state['mode'], state['mistake'], {}
+    K, T, eps, out = len(classes), state['temperature'], state['smoothing'], {}
+    mode, mk = state['mode'], state['mistake']
     n = 1 if mode == 'binary' else K
     x = _x(state['logits'][:n])
     z = x / T
@@ -119,7 +120,8 @@ def family(state:dict, classes:list) -> dict:
         for i, l in enumerate(losses.tolist()): _put(out, f'loss.{i}', l)
         _put(out, 'loss', losses.mean().item())
     for i, (p, g, yi) in enumerate(zip(probs.tolist(), x.grad.tolist(), ys)):
-        _put(out, f'prob.{i}', p); _put(out, f'grad.{i}', g, fmt_signed); _put(out, f'target.{i}', yi, lambda v: str(int(v)))
+        _put(out, f'prob.{i}', p); _put(out, f'grad.{i}', g, fmt_signed)
+        _put(out, f'target.{i}', yi, lambda v: str(int(v)))
         if mk == 'two-decimals': _put(out, f'two.{i}', p, lambda v: f"{v:.2f}")
     if mk in ('double-softmax', 'softmax-multilabel'):
         xm = _x(state['logits'][:n])

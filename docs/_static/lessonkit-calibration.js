@@ -21,7 +21,8 @@
     var d = JSON.parse(node.textContent), bytes = atob(d.logits), buf = new Uint8Array(bytes.length);
     for (var i = 0; i < bytes.length; i++) buf[i] = bytes.charCodeAt(i);
     var f32 = new Float32Array(buf.buffer), n = d.shape[0], c = d.shape[1];
-    if (f32.length !== n * c || d.targets.length !== n) throw new Error('lessonkit calibration explorer: bad data #' + id);
+    if (f32.length !== n * c || d.targets.length !== n)
+      throw new Error('lessonkit calibration explorer: bad data #' + id);
     return { logits: Float64Array.from(f32), n: n, c: c, targets: d.targets, temperature: d.temperature };
   }
 
@@ -74,18 +75,22 @@
     var bars = [], marks = [], strips = [];
     for (var b = 0; b < nBins; b++) {
       bars.push(svg.appendChild(svgEl('rect', { x: x(b / nBins), width: x(1 / nBins) - x(0), 'class': 'lk-acc-bar' })));
-      strips.push(svg.appendChild(svgEl('rect', { x: x(b / nBins), width: x(1 / nBins) - x(0), 'class': 'lk-count-bar' })));
+      strips.push(svg.appendChild(svgEl('rect', { x: x(b / nBins), width: x(1 / nBins) - x(0),
+                                                  'class': 'lk-count-bar' })));
     }
     var claims = svg.appendChild(svgEl('path', { 'class': 'lk-claims' }));
+    var tick = function (tx, ty, anchor, text) {
+      svg.appendChild(svgEl('text', { x: tx, y: ty, 'class': 'lk-tick', 'text-anchor': anchor })).textContent = text;
+    };
     [0, 0.5, 1].forEach(function (v) {
-      svg.appendChild(svgEl('text', { x: L - 5, y: y(v) + 4, 'class': 'lk-tick', 'text-anchor': 'end' })).textContent = v;
-      svg.appendChild(svgEl('text', { x: x(v), y: H - 14, 'class': 'lk-tick', 'text-anchor': 'middle' })).textContent = v;
+      tick(L - 5, y(v) + 4, 'end', v);
+      tick(x(v), H - 14, 'middle', v);
     });
     [1, 10, 100, 1000].filter(function (v) { return v <= data.n; }).forEach(function (v) {
-      svg.appendChild(svgEl('text', { x: L - 5, y: ys(v) + 4, 'class': 'lk-tick', 'text-anchor': 'end' })).textContent = v;
+      tick(L - 5, ys(v) + 4, 'end', v);
     });
     svg.appendChild(svgEl('text', { x: (L + W) / 2, y: H - 2, 'class': 'lk-tick', 'text-anchor': 'middle' }))
-      .textContent = 'confidence (bars: accuracy; red: mean confidence; below: items)';
+      .textContent = 'confidence';
     root.appendChild(el('div', { 'class': 'lk-plotbox' })).appendChild(svg);
 
     var body = U.tableIn(root, ['temperature', 'accuracy', 'mean confidence', 'ECE', 'NLL']);
@@ -94,7 +99,8 @@
       cells[k] = tr.appendChild(el('td', { 'class': 'lk-num lk-' + k }));
     });
     root.appendChild(el('p', { 'class': 'lk-caption' }, 'softmax(logits / T) of ' + data.n + ' items, ' + nBins +
-      ' bins. Bars below the diagonal: over-confident (raise T); above it: under-confident (lower T). ' +
+      ' bins: bars show each bin\u2019s accuracy, red lines its mean confidence, grey bars below its items. ' +
+      'Bars below the diagonal: over-confident (raise T); above it: under-confident (lower T). ' +
       'The accuracy never moves.'));
     var details = root.appendChild(el('details', { 'class': 'lk-bins' }));
     details.appendChild(el('summary', {}, 'the bins as a table'));

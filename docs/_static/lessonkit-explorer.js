@@ -3,7 +3,8 @@
    Every <div class="lk-explorer" data-kind="..."> becomes one explorer (no data-kind: "logit"). The kinds:
      logit        softmax of class logits at a temperature, and for a target the cross-entropy and its gradient
                   data-classes="cat,dog,..." data-logits="0.6,-1.2,..." data-target="cat" (or "") data-temperature="1"
-     sigmoid      one sigmoid per label, a threshold, binary cross-entropy per label (lessonkit.explorers.sigmoid_explorer)
+     sigmoid      one sigmoid per label, a threshold, binary cross-entropy per label
+                  (lessonkit.explorers.sigmoid_explorer)
                   data-classes="cat,dog,plane" data-logits="4,4,-4" data-targets="1,1,0" data-threshold="0.5"
      loss-curve   the probability p of the right class and the point (p, -log p) (loss_curve_explorer)
                   data-p="0.5"
@@ -206,8 +207,8 @@
     var controls = root.appendChild(el('div', { 'class': 'lk-controls' }));
     var sliders = classes.map(function (c, i) {
       return Slider(controls, { name: c, label: 'logit of ' + c, min: -10, max: 10, step: 0.1, cls: 'lk-logit',
-                                attrs: { 'data-class': c }, onInput: function (v) { state.logits[i] = v; api.update(); },
-                                show: function (v) { return v.toFixed(1); } });
+                                attrs: { 'data-class': c }, show: function (v) { return v.toFixed(1); },
+                                onInput: function (v) { state.logits[i] = v; api.update(); } });
     });
     var temp = temperatureSlider(controls, function (v) { state.temperature = v; api.update(); });
     var trow = controls.appendChild(el('label', { 'class': 'lk-row' }));
@@ -314,9 +315,11 @@
       return cells;
     });
     var summary = root.appendChild(el('p', { 'class': 'lk-summary', 'aria-live': 'polite' }));
-    var predicted = el('span', { 'class': 'lk-predicted' }), total = el('span'), loss = el('span', { 'class': 'lk-loss' });
+    var predicted = el('span', { 'class': 'lk-predicted' }), total = el('span');
+    var loss = el('span', { 'class': 'lk-loss' });
     [document.createTextNode('predicted: '), predicted, document.createTextNode(' \u2003 sigmoids sum to '), total,
-     document.createTextNode(' \u2003 BCE, mean over the labels: '), loss].forEach(function (x) { summary.appendChild(x); });
+     document.createTextNode(' \u2003 BCE, mean over the labels: '), loss]
+      .forEach(function (x) { summary.appendChild(x); });
 
     var api = bind(root, 'sigmoid', state, {
       assign: function (s) {
@@ -367,18 +370,24 @@
                                     onInput: function (v) { state.p = v; api.update(); },
                                     show: function (v) { return v.toFixed(3); } });
     var W = 320, H = 190, L = 40, B = 30, ymax = -Math.log(P_MIN) * 1.05;
-    var x = function (p) { return L + (W - L - 8) * p / 1.02; }, y = function (l) { return H - B - (H - B - 8) * l / ymax; };
+    var x = function (p) { return L + (W - L - 8) * p / 1.02; };
+    var y = function (l) { return H - B - (H - B - 8) * l / ymax; };
     var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, 'class': 'lk-plot', role: 'img',
                              'aria-label': 'the curve loss = -log p, with the point at the current p' });
     var d = [];
-    for (var i = 0; i <= 200; i++) { var p = P_MIN + (1 - P_MIN) * Math.pow(i / 200, 2); d.push(x(p) + ',' + y(-Math.log(p))); }
+    for (var i = 0; i <= 200; i++) {
+      var p = P_MIN + (1 - P_MIN) * Math.pow(i / 200, 2);
+      d.push(x(p) + ',' + y(-Math.log(p)));
+    }
     svg.appendChild(svgEl('path', { d: 'M' + L + ',' + (H - B) + 'H' + (W - 8) + 'M' + L + ',' + (H - B) + 'V8',
                                     'class': 'lk-axis' }));
     [0, 0.5, 1].forEach(function (t) {
-      svg.appendChild(svgEl('text', { x: x(t), y: H - B + 14, 'class': 'lk-tick', 'text-anchor': 'middle' })).textContent = t;
+      svg.appendChild(svgEl('text', { x: x(t), y: H - B + 14, 'class': 'lk-tick', 'text-anchor': 'middle' }))
+        .textContent = t;
     });
     [0, 2, 4, 6].forEach(function (t) {
-      svg.appendChild(svgEl('text', { x: L - 5, y: y(t) + 4, 'class': 'lk-tick', 'text-anchor': 'end' })).textContent = t;
+      svg.appendChild(svgEl('text', { x: L - 5, y: y(t) + 4, 'class': 'lk-tick', 'text-anchor': 'end' }))
+        .textContent = t;
     });
     svg.appendChild(svgEl('text', { x: (L + W) / 2, y: H - 3, 'class': 'lk-tick', 'text-anchor': 'middle' }))
       .textContent = 'p, the probability of the right class';
@@ -388,7 +397,8 @@
     root.appendChild(el('div', { 'class': 'lk-plotbox' })).appendChild(svg);
     var body = tableIn(root, ['p', 'loss = -log p', 'slope -1/p']);
     var tr = body.appendChild(el('tr'));
-    var cp = tr.appendChild(el('td', { 'class': 'lk-num' })), cl = tr.appendChild(el('td', { 'class': 'lk-num lk-loss' }));
+    var cp = tr.appendChild(el('td', { 'class': 'lk-num' }));
+    var cl = tr.appendChild(el('td', { 'class': 'lk-num lk-loss' }));
     var cg = tr.appendChild(el('td', { 'class': 'lk-num lk-grad' }));
     var api = bind(root, 'loss-curve', state, {
       assign: function (s) { if ('p' in s) state.p = Number(s.p); },
@@ -437,7 +447,8 @@
   LK.fmtProb = fmtProb; LK.fmtSigned = fmtSigned; LK.pyFixed = pyFixed; LK.pyExp = pyExp;
   LK.math = { logSumExp: logSumExp, softmax: softmax, sigmoid: sigmoid, softplus: softplus, logSigmoid: logSigmoid,
               bceWithLogits: bceWithLogits, argmax: argmax };
-  LK.ui = { el: el, setNum: setNum, clearNum: clearNum, list: list, Slider: Slider, temperatureSlider: temperatureSlider,
+  LK.ui = { el: el, setNum: setNum, clearNum: clearNum, list: list, Slider: Slider,
+            temperatureSlider: temperatureSlider,
             tableIn: tableIn, barCell: barCell, setBar: setBar, bind: bind, classIndex: classIndex, numbers: numbers,
             svgEl: svgEl, nextId: nextId, log10: log10, pow10: pow10, clamp: clamp };
   LK.compute = { logit: computeLogit, sigmoid: computeSigmoid };

@@ -120,7 +120,8 @@
     var state = {
       mode: ds.mode || 'softmax', logits: logits.slice(0, K), target: U.classIndex(ds.target || 0, classes),
       targets: ys.slice(0, K).map(function (v) { return v ? 1 : 0; }), temperature: num(ds.temperature, 1),
-      smoothing: num(ds.smoothing, 0), weight: num(ds.weight, 1), weightClass: U.classIndex(ds.weightClass || 0, classes),
+      smoothing: num(ds.smoothing, 0), weight: num(ds.weight, 1),
+      weightClass: U.classIndex(ds.weightClass || 0, classes),
       gamma: num(ds.gamma, 0), alpha: ds.alpha === undefined || ds.alpha === '' ? null : Number(ds.alpha),
       mistake: ds.mistake || 'none'
     };
@@ -147,7 +148,9 @@
                                       onInput: function (v) { state.smoothing = v; api.update(); } });
     var weightClass = el('select', { 'class': 'lk-weight-class', 'aria-label': 'the weighted class' });
     classes.forEach(function (c, i) { weightClass.appendChild(el('option', { value: String(i) }, c)); });
-    weightClass.addEventListener('change', function () { state.weightClass = Number(weightClass.value); api.update(); });
+    weightClass.addEventListener('change', function () {
+      state.weightClass = Number(weightClass.value); api.update();
+    });
     var weight = U.Slider(settings, { name: 'weight w', label: 'class weight w (log scale)', min: -1, max: 1,
                                       step: 0.01, cls: 'lk-weight', toSlider: U.log10, fromSlider: U.pow10,
                                       show: function (v) { return v.toFixed(2); }, after: weightClass,
@@ -185,11 +188,13 @@
                                   'aria-label': state.mode === 'binary' ? 'the answer is yes' : name + ' is present' });
           box.addEventListener('change', function () { state.targets[i] = box.checked ? 1 : 0; api.update(); });
           after = el('span', { 'class': 'lk-check' });
-          after.appendChild(box); after.appendChild(el('span', { 'aria-hidden': 'true' }, state.mode === 'binary' ? 'yes' : 'present'));
+          after.appendChild(box);
+          after.appendChild(el('span', { 'aria-hidden': 'true' }, state.mode === 'binary' ? 'yes' : 'present'));
           view.boxes.push(box);
         }
         view.sliders.push(U.Slider(controls, { name: name, label: 'logit of ' + name, min: -10, max: 10, step: 0.1,
-                                               cls: 'lk-logit', after: after, show: function (v) { return v.toFixed(1); },
+                                               cls: 'lk-logit', after: after,
+                                               show: function (v) { return v.toFixed(1); },
                                                onInput: function (v) { state.logits[i] = v; api.update(); } }));
       })(i);
       if (!sig) {
@@ -202,8 +207,9 @@
       var heads = [sig ? 'label' : 'class', 'logit', 'target', sig ? 'sigmoid' : 'probability', ''];
       if (sig) heads.push('loss');
       heads.push('\u2202loss/\u2202logit');
-      if (mk === 'two-decimals') heads.push('printed .2f');
-      if (mk === 'double-softmax' || mk === 'softmax-multilabel') heads.push('mistake: prob.', 'mistake: \u2202/\u2202logit');
+      if (mk === 'two-decimals') heads.push('p printed with .2f');
+      if (mk === 'double-softmax' || mk === 'softmax-multilabel')
+        heads.push('p, mistaken', '\u2202/\u2202logit, mistaken');
       var tbody = U.tableIn(body, heads);
       for (var r = 0; r < n; r++) {
         var tr = tbody.appendChild(el('tr', { 'data-class': classes[r] }));
@@ -225,7 +231,8 @@
       FOR_MODE[state.mode].forEach(function (m) { mistakeSel.appendChild(el('option', { value: m }, MISTAKES[m])); });
       weightClass.hidden = sig;
       weight.row.querySelector('.lk-name').textContent = sig ? 'pos_weight' : 'weight w';
-      weight.input.setAttribute('aria-label', sig ? 'pos_weight (log scale)' : 'weight w of the chosen class (log scale)');
+      weight.input.setAttribute('aria-label', sig ? 'pos_weight (log scale)' :
+                                'weight w of the chosen class (log scale)');
       alpha.row.hidden = !sig;
       sync();
     }
@@ -298,7 +305,8 @@
           state.mode = s.mode;
         }
         if ('logits' in s) {
-          var v = U.numbers(s.logits, Array.isArray(s.logits) ? s.logits.length : U.list(String(s.logits)).length, 'logits');
+          var given = Array.isArray(s.logits) ? s.logits.length : U.list(String(s.logits)).length;
+          var v = U.numbers(s.logits, given, 'logits');
           for (var i = 0; i < Math.min(K, v.length); i++) state.logits[i] = v[i];
         }
         if ('targets' in s) {

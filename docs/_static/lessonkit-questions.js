@@ -30,7 +30,8 @@
     q.setAttribute('aria-label', 'practice question ' + (index + 1));
     var actions = el('div', { 'class': 'lk-actions' });
     var button = actions.appendChild(el('button', { type: 'button', 'class': 'lk-reveal' }, 'Reveal the answer'));
-    var hint = actions.appendChild(el('span', { 'class': 'lk-hint', id: id + '-hint' }, 'Choose your prediction first.'));
+    var hint = actions.appendChild(el('span', { 'class': 'lk-hint', id: id + '-hint' },
+                                      'Choose your prediction first.'));
     if (list) {
       var set = el('fieldset', { 'class': 'lk-choice-set' });
       set.appendChild(el('legend', {}, 'Your prediction'));
@@ -62,7 +63,8 @@
                                                                                            tabindex: '-1' });
     radios.forEach(function (r) { r.disabled = true; });
     if (picked >= 0) {
-      var answer = choices.filter(function (c) { return c.right; }).map(function (c) { return '\u201c' + c.text + '\u201d'; });
+      var answer = choices.filter(function (c) { return c.right; })
+        .map(function (c) { return '\u201c' + c.text + '\u201d'; });
       var right = choices[picked].right;
       verdict.textContent = 'You predicted \u201c' + choices[picked].text + '\u201d: ' +
         (right ? 'right.' : 'not this time; the answer is ' + answer.join(' or ') + '.');
