@@ -50,7 +50,7 @@ def sigmoid_explorer(state:dict, classes:list) -> dict:
     probs = sigmoid(x.detach())
     for i, (v, p, l, g, s) in enumerate(zip(state['logits'], probs.tolist(), losses.tolist(), x.grad.tolist(),
                                             softmax(x.detach()).tolist())):
-        _put(out, f'logit.{i}', v, fmt_signed); _put(out, f'prob.{i}', p); _put(out, f'bce.{i}', l)
+        _put(out, f'logit.{i}', v, None); _put(out, f'prob.{i}', p); _put(out, f'bce.{i}', l)
         _put(out, f'grad.{i}', g, fmt_signed); _put(out, f'softmax.{i}', s)
     _put(out, 'sum', probs.sum().item())
     _put(out, 'loss', loss.item())

@@ -333,7 +333,7 @@
         sliders.forEach(function (s, i) { s.show(state.logits[i]); });
         thresh.show(state.threshold);
         rows.forEach(function (row, i) {
-          setNum(row.logit, 'logit.' + i, state.logits[i], fmtSigned(state.logits[i]));
+          setNum(row.logit, 'logit.' + i, state.logits[i], state.logits[i].toFixed(1));
           setNum(row.prob, 'prob.' + i, r.probs[i], fmtProb(r.probs[i]));
           setBar(row.bar, r.probs[i]);
           row.thresh.style.left = (100 * state.threshold).toFixed(2) + '%';
