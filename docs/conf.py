@@ -40,7 +40,8 @@ suppress_warnings = ['myst.header']  # show_doc entries may sit two levels below
 # ---- served from the site itself: nothing is fetched from another host when a page is viewed
 html_static_path = [str(DOCS/'_static'), str(VENDOR)]
 html_css_files = ['lessonkit.css']
-html_js_files = ['lessonkit-explorer.js']
+html_js_files = ['lessonkit-explorer.js', 'lessonkit-family.js', 'lessonkit-calibration.js',  # explorers, in order
+                 'lessonkit-questions.js']  # practice questions
 mathjax_path = 'mathjax/tex-mml-chtml.js'  # MathJax 3 from npm (docs/package.json), relative to _static
 mathjax_config_path = 'mathjax-config.js'  # lets the ipywidgets embed manager's MathJax 2 call work with MathJax 3
 nb_ipywidgets_js = {  # saved widget state is rendered by the ipywidgets embed manager, loaded with RequireJS

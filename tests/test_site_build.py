@@ -56,8 +56,10 @@ def test_page_table():
     roles = [p.role for p in site]
     assert roles == sorted(roles, key=['home', 'lesson', 'reference'].index), "home, then lessons, then reference"
     t = pages.table()
-    assert all(p.name in names for p in site if p.explorer) and {p.name for p in site if p.explorer} == \
-        set(t['in_browser_explorer'])
+    assert {p.name: list(p.explorers) for p in site if p.explorers} == t['in_browser_explorers']
+    assert all(set(p.explorers) <= set(pages.KINDS) for p in site)
+    lessons = {p.name for p in site if p.role == 'lesson'}
+    assert {p.name for p in site if p.questions} == lessons - set(t['no_questions'])
     assert not any(p.plot for p in site if p.role != 'lesson')
     assert not set(map(str, pages.off_site())) & {str(p.path) for p in site}
     assert all(p.title for p in site)
@@ -70,6 +72,8 @@ def test_page_table_refuses_unknown_names(monkeypatch, tmp_path):
     with pytest.raises(SiteError, match='no_such_notebook'): pages.pages()
     bad.write_text('refrence = []\n')
     with pytest.raises(SiteError, match='unknown keys'): pages.table()
+    bad.write_text('[in_browser_explorers]\n"01_softmax" = ["logits"]\n')
+    with pytest.raises(SiteError, match='lists of kinds'): pages.table()
 
 
 def test_generated_files_name_their_notebooks():

@@ -104,7 +104,7 @@ def check_site():
     if rc: raise CheckFailed("the site did not build (see above): a lesson raised or Sphinx failed; `make site` shows the same.")
 
 def check_browser():
-    "The built site in headless Chromium: pages, plots, offline, search, the in-browser explorer (installs chromium if missing)."
+    "The built site in headless Chromium: pages, plots, offline, search, in-browser explorers, questions, 390 px (installs chromium if missing)."
     rc, _ = _run(sys.executable, 'tools/browser_check.py', quiet=False)
     if rc: raise CheckFailed("the browser check failed (see the FAIL lines above); run `make site browser` and look at docs/_build/screenshots/.")
 

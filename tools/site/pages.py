@@ -1,7 +1,8 @@
 """The site's pages: the table in docs/pages.toml, completed from the notebooks in nbs/.
 
 Read by the build and by tools/browser_check.py, so that both agree on which notebooks are pages, in what order,
-which are reference pages, which must show a plot and which carry the in-browser explorer."""
+which are reference pages, which must show a plot, which carry which in-browser explorers and which need practice
+questions."""
 import fnmatch, tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,7 +11,8 @@ from . import SiteError, cells
 from .paths import NBS, TABLE
 
 HOME, API = 'index', 'api'  # nbs/index.ipynb is the home page; the API reference page is written by apidoc.py
-_KEYS = ('reference', 'not_on_site', 'no_plot', 'in_browser_explorer')
+_KEYS = ('reference', 'not_on_site', 'no_plot', 'no_questions', 'in_browser_explorers')
+KINDS = ('logit', 'sigmoid', 'loss-curve', 'loss-family', 'calibration')  # data-kind of docs/_static/lessonkit-*.js
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,11 @@ class Page:
     path: Path | None  # the notebook; None for the API page
     role: str  # 'home', 'lesson' or 'reference'
     plot: bool  # must show at least one rendered plot
-    explorer: bool  # carries the in-browser explorer
+    explorers: tuple = ()  # the kinds of in-browser explorer it carries
+    questions: bool = False  # must hold practice questions (a lesson not listed under `no_questions`)
+
+    @property
+    def explorer(self) -> bool: return bool(self.explorers)
 
     @cached_property
     def title(self) -> str:
@@ -46,12 +52,17 @@ def notebooks() -> dict:
 
 
 def table() -> dict:
-    "docs/pages.toml, checked: only the known keys, each a list of names."
+    "docs/pages.toml, checked: only the known keys, each a list of names (`in_browser_explorers`: names to kinds)."
     try: t = tomllib.loads(TABLE.read_text(encoding='utf-8'))
     except (OSError, tomllib.TOMLDecodeError) as e: raise SiteError(f"{TABLE.name}: cannot read it ({e})") from e
     unknown = sorted(set(t) - set(_KEYS))
     if unknown: raise SiteError(f"{TABLE.name}: unknown keys {unknown}; the keys are {list(_KEYS)}")
-    for key in _KEYS:
+    explorers = t.setdefault('in_browser_explorers', {})
+    if not isinstance(explorers, dict) or not all(isinstance(v, list) and set(v) <= set(KINDS)
+                                                  for v in explorers.values()):
+        raise SiteError(f"{TABLE.name}: `[in_browser_explorers]` maps notebook names to lists of kinds among "
+                        f"{list(KINDS)}, like \"01_softmax\" = [\"logit\"]")
+    for key in _KEYS[:-1]:
         t.setdefault(key, [])
         if not isinstance(t[key], list) or not all(isinstance(v, str) for v in t[key]):
             raise SiteError(f"{TABLE.name}: `{key}` must be a list of notebook names, like [\"01_softmax\"]")
@@ -65,21 +76,23 @@ def _on_site(name:str, t:dict) -> bool:
 def pages() -> list:
     "The site's pages in order: the home page, the lessons (file-name order), the reference pages, the API page."
     t, nbs = table(), notebooks()
-    missing = [f"{key}: {name}" for key in ('reference', 'no_plot', 'in_browser_explorer') for name in t[key]
-               if name not in nbs]
+    missing = [f"{key}: {name}" for key in ('reference', 'no_plot', 'no_questions', 'in_browser_explorers')
+               for name in t[key] if name not in nbs]
     if missing: raise SiteError(f"{TABLE.name} names notebooks that are not in nbs/ ({', '.join(missing)}): "
                                 "rename or remove them in the table")
     if HOME not in nbs: raise SiteError(f"nbs/{HOME}.ipynb (the home page) is missing")
     site = [n for n in nbs if _on_site(n, t)]
-    off = [f"{key}: {n}" for key in ('no_plot', 'in_browser_explorer') for n in t[key] if n not in site]
+    off = [f"{key}: {n}" for key in ('no_plot', 'no_questions', 'in_browser_explorers') for n in t[key]
+           if n not in site]
     if off: raise SiteError(f"{TABLE.name} lists pages that `not_on_site` leaves out ({', '.join(off)})")
 
     def page(name, role):
         return Page(name, nbs[name], role, plot=role == 'lesson' and name not in t['no_plot'],
-                    explorer=name in t['in_browser_explorer'])
+                    explorers=tuple(t['in_browser_explorers'].get(name, ())),
+                    questions=role == 'lesson' and name not in t['no_questions'])
     lessons = [page(n, 'lesson') for n in site if n != HOME and n not in t['reference']]
     return ([page(HOME, 'home')] + lessons + [page(n, 'reference') for n in t['reference']]
-            + [Page(API, None, 'reference', plot=False, explorer=False)])
+            + [Page(API, None, 'reference', plot=False)])
 
 
 def off_site() -> list:
