@@ -20,7 +20,7 @@ The checks:
 - in Notebook 7, lesson 1 the same way (Notebook 7 gives its own shortcuts the keys before the focused element, so
   this is where a slider's arrow keys are at risk);
 - no request leaves 127.0.0.1 (the server's news and update checks are off)."""
-import json, os, re, secrets, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, secrets, shlex, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -60,13 +60,21 @@ def trains(path:Path) -> bool:
 
 # --- the server
 
+def lab_command() -> list:
+    "`make lab`'s command line, read with `make -n lab`: the check starts JupyterLab as a student does (as root too)."
+    out = subprocess.run(['make', '-s', '-n', 'lab'], cwd=ROOT, capture_output=True, text=True).stdout
+    lines = [shlex.split(l) for l in out.splitlines() if 'jupyter-lab' in l]
+    if len(lines) != 1 or lines[0][-1].rstrip('/') != 'nbs':
+        sys.exit(f"client check: `make -n lab` should print one jupyter-lab command that opens nbs/; it printed:\n{out}")
+    return lines[0][:-1]
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
 class Server:
-    "JupyterLab on 127.0.0.1 serving `root`, its Jupyter state in `state`: no user config, no network."
+    "JupyterLab as `make lab` starts it, on 127.0.0.1, serving `root`; its Jupyter state in `state`, no network."
     def __init__(self, root:Path, state:Path):
         self.root, self.token, self.port = root, secrets.token_hex(16), _free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
@@ -77,11 +85,10 @@ class Server:
                    JUPYTER_RUNTIME_DIR=str(state/'runtime'), JUPYTERLAB_SETTINGS_DIR=str(state/'settings'),
                    JUPYTERLAB_WORKSPACES_DIR=str(state/'workspaces'), JUPYTER_PLATFORM_DIRS='1')
         self.log = state/'server.log'
-        cmd = [str(BIN/'jupyter-lab'), '--no-browser', '--ServerApp.allow_root=True', '--ServerApp.ip=127.0.0.1',
-               f'--ServerApp.port={self.port}', '--ServerApp.port_retries=0', f'--ServerApp.root_dir={root}',
-               f'--IdentityProvider.token={self.token}', '--KernelManager.transport=ipc',
-               '--LabApp.extension_manager=readonly', '--LabApp.news_url=None']
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open('w'), stderr=subprocess.STDOUT)
+        self.cmd = lab_command() + ['--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={self.port}',
+                                    '--ServerApp.port_retries=0', f'--IdentityProvider.token={self.token}',
+                                    '--LabApp.extension_manager=readonly', '--LabApp.news_url=None', str(root)]
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self.log.open('w'), stderr=subprocess.STDOUT)
         deadline = time.time() + 90
         while time.time() < deadline:
             if self.proc.poll() is not None: break
@@ -90,7 +97,8 @@ class Server:
                 return
             except OSError: time.sleep(0.3)
         self.stop()
-        sys.exit(f"client check: JupyterLab did not start; its log ({self.log}) ends:\n{self.tail()}")
+        sys.exit(f"client check: JupyterLab did not start with `make lab`'s command"
+                 f"{' as root' if os.geteuid() == 0 else ''} ({shlex.join(self.cmd)}); its log ends:\n{self.tail()}")
 
     def api(self, path:str, method:str='GET'):
         req = urllib.request.Request(f"{self.base}api/{path}", method=method,
@@ -131,6 +139,12 @@ def _wait(what:str, test, timeout:float, every:float=0.25):
         time.sleep(every)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
+_BARS = "() => document.querySelectorAll('.jp-OutputArea-output progress').length"
+_WATCH_BARS = """() => {  // the most progress bars shown at once while the notebook runs
+    window.__lkBars = 0;
+    new MutationObserver(() => { window.__lkBars = Math.max(window.__lkBars, (%s)()); })
+        .observe(document.body, {subtree: true, childList: true});
+}""" % _BARS
 _PROMPTS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent)"
 
 def run_all(page, server:Server, client:str, path:str) -> float:
@@ -138,6 +152,7 @@ def run_all(page, server:Server, client:str, path:str) -> float:
     page.goto(server.url(client, path), wait_until='load')
     page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
     _wait('the kernel to start', lambda: server.kernel_state(path) == 'idle', 60)
+    page.evaluate(_WATCH_BARS)
     start = time.perf_counter()
     _menu(page, 'Run', 'Run All Cells')
     _wait('a cell to start', lambda: any('*' in p or re.search(r'\d', p) for p in page.evaluate(_PROMPTS)), 30)
@@ -196,13 +211,26 @@ _TIMER = """root => {  // time each key press on the slider handle until the rea
 
 def _state(page, root) -> dict: return page.evaluate(_STATE, root)
 
-def _wait_change(page, root, before:dict, keys:tuple, timeout:float=10) -> dict:
-    "Wait until each of `keys` of the explorer's state differs from `before`; return the new state."
+def _until(page, root, test, timeout:float=15) -> dict:
+    "The explorer's state once `test(state)` holds, or when `timeout` seconds have passed."
     deadline = time.time() + timeout
     while True:
         now = _state(page, root)
-        if all(now[k] != before[k] for k in keys) or time.time() > deadline: return now
+        if test(now) or time.time() > deadline: return now
         time.sleep(0.05)
+
+def _changed(page, root, before:dict, keys:tuple) -> dict:
+    "The explorer's state once each of `keys` differs from `before` (or after 15 s)."
+    return _until(page, root, lambda now: all(now[k] != before[k] for k in keys))
+
+def _settled(page, root, quiet:float=0.6, timeout:float=15) -> dict:
+    "The explorer's state once it has not changed for `quiet` seconds: the kernel has answered every change."
+    last, since, deadline = _state(page, root), time.time(), time.time() + timeout
+    while time.time() - since < quiet and time.time() < deadline:
+        time.sleep(0.1)
+        now = _state(page, root)
+        if now != last: last, since = now, time.time()
+    return last
 
 def check_explorer(page, root, label:str, check:Checks, latencies:list, presses:int):
     "Labels, keyboard, mouse and target of one live explorer (`root`, an element handle)."
@@ -222,7 +250,7 @@ def check_explorer(page, root, label:str, check:Checks, latencies:list, presses:
             break
     times = page.evaluate("() => window.__lkTimer.times")
     page.keyboard.press('ArrowRight')
-    after = _wait_change(page, root, before, ('readout', 'picture', 'slider'))
+    after = _changed(page, root, before, ('readout', 'picture', 'slider'))
     moved = key_ok and all(after[k] != before[k] for k in ('readout', 'picture', 'slider'))
     check(f"{label}: arrow keys move the slider, the readout and the picture", moved,
           f"slider {before['slider']} -> {after['slider']}, {len(times)} of {presses} presses changed the readout")
@@ -232,32 +260,31 @@ def check_explorer(page, root, label:str, check:Checks, latencies:list, presses:
     latencies += times
     # the mouse: drag the same handle 40 px to the left
     root.scroll_into_view_if_needed()
-    before, box = _state(page, root), handle.bounding_box()
+    before, box = _settled(page, root), handle.bounding_box()
     x, y = box['x'] + box['width'] / 2, box['y'] + box['height'] / 2
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x - 40, y, steps=8)
     page.mouse.up()
-    after = _wait_change(page, root, before, ('readout', 'picture', 'slider'))
+    after = _changed(page, root, before, ('readout', 'picture', 'slider'))
     check(f"{label}: dragging the slider with the mouse moves the readout and the picture",
           all(after[k] != before[k] for k in ('readout', 'picture', 'slider')),
           f"slider {before['slider']} -> {after['slider']}")
     # the target dropdown: never an empty box; a class shows its loss; "(none)" shows "(none)" and no loss
     select = root.query_selector('.widget-dropdown select')
     if select is None: return
-    options, start = page.evaluate("s => [...s.options].map(o => o.text)", select), _state(page, root)
+    options, start = page.evaluate("s => [...s.options].map(o => o.text)", select), _settled(page, root)
     choice = options[1] if start['target'] != options[1] else options[2]
     select.select_option(label=choice)
-    chosen = _wait_change(page, root, start, ('readout', 'picture'))
+    chosen = _until(page, root, lambda now: 'cross-entropy loss' in now['readout'] and now['picture'] != start['picture'])
     check(f"{label}: choosing a target shows its loss", 'cross-entropy loss' in chosen['readout'] and
           chosen['target'] == choice, f"target {chosen['target']!r}")
     select.select_option(label='(none)')
-    none = _wait_change(page, root, chosen, ('readout',))
-    time.sleep(0.5)  # the kernel's answer to the choice has arrived: it used to blank the box
-    shown = _state(page, root)['target']
+    _until(page, root, lambda now: 'choose a target' in now['readout'])
+    none = _settled(page, root)  # the kernel's answer to the choice has arrived: it used to blank the box
     check(f"{label}: the target dropdown shows \"(none)\", before and after a student chooses it",
-          start['target'] != '' and shown == '(none)' and 'choose a target' in none['readout'],
-          f"the box showed {start['target']!r} at the start, {shown!r} after choosing \"(none)\"")
+          start['target'] != '' and none['target'] == '(none)' and 'choose a target' in none['readout'],
+          f"the box showed {start['target']!r} at the start, {none['target']!r} after choosing \"(none)\"")
 
 def check_notebook(page, server:Server, client:str, path:str, check:Checks, latencies:list):
     "Run All in `client`, then check the outputs and use every explorer the notebook shows."
@@ -272,13 +299,16 @@ def check_notebook(page, server:Server, client:str, path:str, check:Checks, late
           f"{took:.1f} s" + (f"; not run: cells {out['not_run'][:5]}" if out['not_run'] else '')
           + (f"; {'; '.join(out['errors'][:3])}" if out['errors'] else ''))
     if out['stderr']: print(f"     stderr shown (warnings the lesson prints): {'; '.join(out['stderr'][:3])}")
-    broken = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => "
-                           "/Error displaying widget|Error rendering output/.test(o.textContent)).length")
-    check(f"{label}: every widget renders", broken == 0, f"{broken} outputs say a widget could not be shown")
+    broken = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => /Error "
+                           "displaying widget|Error rendering output|IPython.core.display.\\w+ object/.test(o.textContent))"
+                           ".map(o => o.textContent.trim().slice(0, 80))")
+    check(f"{label}: every output renders (widgets, HTML)", not broken,
+          f"{len(broken)} outputs could not be shown" + (f": {broken[:2]}" if broken else ''))
     nb = server.root/path
     if trains(nb):
-        bars = page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output progress').length")
-        check(f"{label}: training shows its progress bars", bars > 0, f"{bars} progress bars")
+        shown, left = page.evaluate("() => window.__lkBars"), page.evaluate(_BARS)
+        check(f"{label}: training shows progress bars, and clears them when it ends", shown > 0 and left == 0,
+              f"up to {shown} shown at once while it ran, {left} left at the end")
     want, roots = shown_explorers(nb), page.query_selector_all(_EXPLORERS)
     if want or roots:
         check(f"{label}: every explorer a cell shows is live", len(roots) == want,
@@ -309,6 +339,8 @@ def main(names:list):
     root, requests, latencies = scratch/'nbs', [], []
     shutil.copytree(NBS, root, ignore=shutil.ignore_patterns('.ipynb_checkpoints', '__pycache__'))
     server = Server(root, scratch/'jupyter')
+    check(f"JupyterLab starts with `make lab`'s command{' as root' if os.geteuid() == 0 else ''}", True,
+          shlex.join(server.cmd[:server.cmd.index('--no-browser')]))
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
