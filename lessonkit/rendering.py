@@ -86,7 +86,7 @@ def html_table(header:list, # the column names
     return f"<div style='font-family:monospace;line-height:1.4'>{caption}<table><tr>{head}</tr>{body}</table></div>"
 
 # %% ../nbs/92_rendering.ipynb #6d3f1b20
-EXPLORER_CLASS = 'lk-explorer-widget'  # the CSS class of every explorer: the script below and the client check find them by it
+EXPLORER_CLASS = 'lk-explorer-widget'  # every explorer's CSS class: the script below and tools/client_check.py use it
 LABEL_MAX = 200  # pixels: a longer label is cut
 _LABELLED = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider, widgets.Dropdown)
 

@@ -314,7 +314,7 @@ def _title_boxes(ex):
     renderer = ex.sketch.canvas.get_renderer()
     return [ax.title.get_window_extent(renderer) for ax in ex.sketch.fig.axes if ax.get_title()]
 
-@pytest.mark.parametrize('n', [1, 2, 3, 4, 5, 8, 12, 20])
+@pytest.mark.parametrize('n', [1, 2, 3, 4, 20])  # the narrowest figures, and the widest
 @pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer])
 def test_subplot_titles_neither_overlap_nor_leave_the_picture(make, n):
     "With few classes the figure is at its narrowest: one-line titles overlapped there (by 19 px in lesson 3's sigmoid explorer) and ran off its edges."
@@ -359,7 +359,8 @@ def _labelled(ex):
 
 def _calibration_explorer():
     from lessonkit.explorers import calibration_explorer
-    return calibration_explorer(torch.randn(60, 4, generator=torch.Generator().manual_seed(0)) * 3, torch.arange(60) % 4)
+    logits = torch.randn(60, 4, generator=torch.Generator().manual_seed(0)) * 3
+    return calibration_explorer(logits, torch.arange(60) % 4)
 
 @pytest.mark.parametrize('make', [lambda: logit_explorer(target='cat'), sigmoid_explorer, loss_curve_explorer,
                                   _calibration_explorer, lambda: logit_explorer(['motorcycle helmet', 'cat'])])

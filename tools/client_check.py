@@ -9,9 +9,12 @@ missing, as the browser check does). Each check prints one line; the script exit
 The checks:
 - no notebook in nbs/ has an `#| eval: false` cell: the site and the tests skip such a cell, but a student's
   "Run All" runs it (a cell too slow or too big for a lesson belongs in benchmarks/ or a reference page);
+- JupyterLab starts with `make lab`'s own command line (read with `make -n lab`), as root where the check runs as
+  root (containers, CI), with only a port, a token and no browser added;
 - in JupyterLab, every lesson of the page table (docs/pages.toml) opened in a fresh kernel and run with the menu's
-  Run > Run All Cells: every code cell runs, none shows an error, and no widget fails to render ("Error displaying
-  widget"); lessons that train show their fastprogress bars; every explorer a visible cell shows is live;
+  Run > Run All Cells: every code cell runs, none shows an error, and every output renders (no "Error displaying
+  widget", no HTML shown as its text); lessons that train show fastprogress bars while they run and clear them at
+  the end; every explorer a visible cell shows is live;
 - for each of those explorers: no control's label is cut; a slider moved with the keyboard (arrow keys on its
   focused handle) changes the slider, the readout and the picture, and each key press is timed until the readout
   changes (the median and 90th percentile are printed); the same slider dragged with the mouse changes them again;
@@ -65,7 +68,7 @@ def lab_command() -> list:
     out = subprocess.run(['make', '-s', '-n', 'lab'], cwd=ROOT, capture_output=True, text=True).stdout
     lines = [shlex.split(l) for l in out.splitlines() if 'jupyter-lab' in l]
     if len(lines) != 1 or lines[0][-1].rstrip('/') != 'nbs':
-        sys.exit(f"client check: `make -n lab` should print one jupyter-lab command that opens nbs/; it printed:\n{out}")
+        sys.exit(f"client check: `make -n lab` should print one jupyter-lab command opening nbs/; it printed:\n{out}")
     return lines[0][:-1]
 
 def _free_port() -> int:
@@ -276,7 +279,8 @@ def check_explorer(page, root, label:str, check:Checks, latencies:list, presses:
     options, start = page.evaluate("s => [...s.options].map(o => o.text)", select), _settled(page, root)
     choice = options[1] if start['target'] != options[1] else options[2]
     select.select_option(label=choice)
-    chosen = _until(page, root, lambda now: 'cross-entropy loss' in now['readout'] and now['picture'] != start['picture'])
+    chosen = _until(page, root, lambda now: 'cross-entropy loss' in now['readout']
+                    and now['picture'] != start['picture'])
     check(f"{label}: choosing a target shows its loss", 'cross-entropy loss' in chosen['readout'] and
           chosen['target'] == choice, f"target {chosen['target']!r}")
     select.select_option(label='(none)')
@@ -299,9 +303,9 @@ def check_notebook(page, server:Server, client:str, path:str, check:Checks, late
           f"{took:.1f} s" + (f"; not run: cells {out['not_run'][:5]}" if out['not_run'] else '')
           + (f"; {'; '.join(out['errors'][:3])}" if out['errors'] else ''))
     if out['stderr']: print(f"     stderr shown (warnings the lesson prints): {'; '.join(out['stderr'][:3])}")
-    broken = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => /Error "
-                           "displaying widget|Error rendering output|IPython.core.display.\\w+ object/.test(o.textContent))"
-                           ".map(o => o.textContent.trim().slice(0, 80))")
+    broken = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => "
+                           "/Error displaying widget|Error rendering output|IPython.core.display.\\w+ object/"
+                           ".test(o.textContent)).map(o => o.textContent.trim().slice(0, 80))")
     check(f"{label}: every output renders (widgets, HTML)", not broken,
           f"{len(broken)} outputs could not be shown" + (f": {broken[:2]}" if broken else ''))
     nb = server.root/path
