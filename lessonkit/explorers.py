@@ -20,7 +20,7 @@ __all__ = ['MAX_SLIDERS', 'LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 
 
 # %% ../nbs/08_explorers.ipynb #c5d4a534
 _CLASSES = ('cat', 'dog', 'plane', 'fish', 'building')
-MAX_SLIDERS = 20  # logit sliders per explorer; more would not fit a page, and each costs memory and time to draw
+MAX_SLIDERS = 20  # sliders per explorer: each class widens the picture, and at 20 a change nears the 30 ms budget
 _MANY = " (an explorer shows one slider for each; pass the ones you want to look at)"
 _NONE = -1  # the target dropdown's value for "(none)": ipywidgets shows a value of None as an empty box
 

@@ -37,7 +37,7 @@ PRESSES = 20  # key presses timed per explorer in JupyterLab
 RUN_TIMEOUT = 300  # seconds for one lesson's Run All
 _EVAL_FALSE = re.compile(r'^#\|\s*eval:\s*false\b', re.M)
 _SHOWN_EXPLORER = re.compile(r'^\s*(?:lessonkit\.)?\w+_explorer\(')  # a cell's last statement displays an explorer
-_PROGRESS = re.compile(r'\btrain_digits_model\(')  # lessonkit.digits trains with a fastprogress bar
+_PROGRESS = re.compile(r'\btrain_digits_model\((?![^\n]*progress=False)')  # trains with fastprogress bars
 
 def _cells(path:Path) -> list: return json.loads(path.read_text(encoding='utf-8'))['cells']
 
@@ -58,7 +58,7 @@ def shown_explorers(path:Path) -> int:
                if c['cell_type'] == 'code' and not ''.join(c['source']).startswith('#| export'))
 
 def trains(path:Path) -> bool:
-    "Whether a lesson trains a model with a progress bar (lessonkit.digits.train_digits_model)."
+    "Whether a lesson trains a model with progress bars (lessonkit.digits.train_digits_model, not progress=False)."
     return any(c['cell_type'] == 'code' and _PROGRESS.search(''.join(c['source'])) for c in _cells(path))
 
 # --- the server
