@@ -5,12 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help env export site browser lessons test lab bench readme clean-nbs
+.PHONY: help env export site browser lessons test clients lab bench readme clean-nbs
 
 help:
 	@echo "make site   - set up .venv, export the library, build the site (docs/_build/html), executing every lesson"
 	@echo "make browser - check the built site in headless Chromium (installs chromium when missing)"
 	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, pytest, site, browser, notebooks)"
+	@echo "make clients - use the lessons in JupyterLab and Notebook 7 in headless Chromium (Run All, every explorer)"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - run the benchmarks (benchmarks/results.json)"
 	@echo "make readme - regenerate README.md from nbs/index.ipynb"
@@ -42,9 +43,15 @@ browser: env
 test: env
 	$(BIN)/python tools/check.py
 
+# The lessons in real clients: JupyterLab and Notebook 7 in headless Chromium, Run All, then every explorer by
+# keyboard and mouse (tools/client_check.py). CI runs it after `make test`.
+clients: export
+	$(BIN)/python tools/client_check.py
+
+# As root too (containers, cloud notebooks), where Jupyter refuses to start without allow_root; kernels over ipc
+# sockets, not TCP (nothing listens on a port, and no kernel warns that TCP is unencrypted).
 lab: export
-	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install -q -c constraints.txt jupyterlab==4.6.6  # on first use only: the checks do not need it
-	$(BIN)/jupyter-lab nbs/
+	$(BIN)/jupyter-lab --ServerApp.allow_root=True --KernelManager.transport=ipc nbs/
 
 bench: export
 	$(BIN)/python benchmarks/run.py

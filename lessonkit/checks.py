@@ -88,8 +88,10 @@ def check_thresh(thresh, # the threshold given
 def check_names(names, # class or label names: a list or tuple of strings (ints are turned into strings)
                 name:str, # the argument's name
                 least:int=1, # how many names are needed at least
+                most:int=None, # how many names are allowed at most (None: no limit)
+                why:str='', # what the limit is for, said when it is passed
                ) -> tuple:
-    "`names` as a tuple of distinct strings, at least `least` of them; a single string is refused, not split up."
+    "`names` as a tuple of distinct strings, `least` to `most` of them; a single string is refused, not split up."
     if isinstance(names, str):
         raise TypeError(f"`{name}` must be a list of names; got the single string {names!r}. "
                         f"Pass a list, e.g. {names.split(',') if ',' in names else [names]!r}")
@@ -97,6 +99,8 @@ def check_names(names, # class or label names: a list or tuple of strings (ints 
     except TypeError:
         raise TypeError(f"`{name}` must be a list or tuple of names; got {type(names).__name__}") from None
     if len(names) < least: raise ValueError(f"`{name}` must hold at least {least} name(s); got {len(names)}: {names!r}")
+    if most is not None and len(names) > most:
+        raise ValueError(f"`{name}` must hold at most {most} names{why}; got {len(names)}")
     bad = [n for n in names if isinstance(n, (bool, np.bool_)) or not isinstance(n, (str, numbers.Integral))]
     if bad: raise TypeError(f"`{name}` must hold strings (or ints); got {bad[0]!r} of type {type(bad[0]).__name__}")
     names = tuple(str(n) for n in names)

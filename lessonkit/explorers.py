@@ -16,27 +16,31 @@ from .losses import cross_entropy, binary_cross_entropy_with_logits
 from .rendering import Explorer, Sketch, fmt_signed, logit_slider, html_table
 
 # %% auto #0
-__all__ = ['LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer', 'LossCurveExplorer', 'loss_curve_explorer', 'CalibrationExplorer', 'calibration_explorer']
+__all__ = ['MAX_SLIDERS', 'LogitExplorer', 'logit_explorer', 'SigmoidExplorer', 'sigmoid_explorer', 'LossCurveExplorer', 'loss_curve_explorer', 'CalibrationExplorer', 'calibration_explorer']
 
 # %% ../nbs/08_explorers.ipynb #c5d4a534
 _CLASSES = ('cat', 'dog', 'plane', 'fish', 'building')
+MAX_SLIDERS = 20  # sliders per explorer: each class widens the picture, and at 20 a change nears the 30 ms budget
+_MANY = " (an explorer shows one slider for each; pass the ones you want to look at)"
+_NONE = -1  # the target dropdown's value for "(none)": ipywidgets shows a value of None as an empty box
 
-_WIDE = dict(style={'description_width': '80px'}, layout=widgets.Layout(width='320px'))
+def _wide(): return dict(style={'description_width': '80px'}, layout=widgets.Layout(width='320px'))
 
 class LogitExplorer(Explorer):
     "Sliders over class logits, the softmax probabilities, and for a chosen target the loss and its gradient."
     def __init__(self, classes=_CLASSES, logits=None, target=None, temperature:float=1.):
         super().__init__()
-        self.classes = check_names(classes, 'classes', least=2)
+        self.classes = check_names(classes, 'classes', least=2, most=MAX_SLIDERS, why=_MANY)
         n = len(self.classes)
         x = torch.zeros(n, dtype=torch.float64) if logits is None else self._checked_logits(logits)
         t = self._checked_target(target)
         temperature = check_number(temperature, 'temperature', 0.1, 10.)
         self.sliders = [logit_slider(c, v) for c, v in zip(self.classes, x.tolist())]
-        options = [('(none)', None)] + [(c, i) for i, c in enumerate(self.classes)]
-        self.target_box = widgets.Dropdown(options=options, value=t, description='target', **_WIDE)
+        options = [('(none)', _NONE)] + [(c, i) for i, c in enumerate(self.classes)]
+        self.target_box = widgets.Dropdown(options=options, value=_NONE if t is None else t, description='target',
+                                           **_wide())
         self.temperature_slider = widgets.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.01,
-                                                         description='temperature', **_WIDE)
+                                                         description='temperature', **_wide())
         self._build(self.sliders + [self.target_box, self.temperature_slider], self._sketch())
 
     def _controls(self): return self.sliders + [self.target_box, self.temperature_slider]
@@ -47,10 +51,10 @@ class LogitExplorer(Explorer):
         ax_p, ax_g = fig.subplots(1, 2)
         self._prob_bars = ax_p.bar(self.classes, np.zeros(n), color='C0')
         ax_p.set(ylim=(0, 1.05))
-        ax_p.set_title('softmax(logits / T): green = target, black edge = predicted', fontsize=9)
+        ax_p.set_title('softmax(logits / T)\ngreen = target, black edge = predicted', fontsize=9)
         self._grad_bars = ax_g.bar(self.classes, np.zeros(n), color='C3')
         ax_g.set(ylim=(-1.05, 1.05))
-        ax_g.set_title('T x gradient of the loss = softmax - one-hot', fontsize=9)
+        ax_g.set_title('T x gradient of the loss\n= softmax - one-hot', fontsize=9)
         ax_g.axhline(0, color='black', lw=0.8)
         for ax in (ax_p, ax_g): ax.tick_params(axis='x', labelrotation=45 if n > 5 else 0, labelsize=8)
         return Sketch(fig, list(self._prob_bars) + list(self._grad_bars))
@@ -62,9 +66,15 @@ class LogitExplorer(Explorer):
     @temperature.setter
     def temperature(self, value): self.temperature_slider.value = check_number(value, 'temperature', 0.1, 10.)
     @property
-    def target(self): return None if self.target_box.value is None else self.classes[self.target_box.value]
+    def _t(self):
+        "The target's index, or None."
+        return None if self.target_box.value == _NONE else self.target_box.value
+    @property
+    def target(self): return None if self._t is None else self.classes[self._t]
     @target.setter
-    def target(self, value): self.target_box.value = self._checked_target(value)
+    def target(self, value):
+        t = self._checked_target(value)
+        self.target_box.value = _NONE if t is None else t
 
     def _checked_logits(self, logits) -> torch.Tensor: return check_per_name(logits, self.classes, 'logits', 'classes')
     def _checked_target(self, target): return None if target is None else name_index(target, self.classes, 'target')
@@ -77,14 +87,14 @@ class LogitExplorer(Explorer):
         z = self.logits / self.temperature
         self.probs = softmax(z)
         self.predicted = self.classes[int(self.probs.argmax())]
-        t = self.target_box.value
+        t = self._t
         if t is None: self.loss = self.target_prob = self.grad = None; return
         self.loss = float(cross_entropy(z[None], torch.tensor([t])))
         self.target_prob = float(self.probs[t])
         self.grad = (self.probs - F.one_hot(torch.tensor(t), len(self.classes))) / self.temperature
 
     def _html(self) -> str:
-        t, p = self.target_box.value, self.probs
+        t, p = self._t, self.probs
         grads = [''] * len(p) if self.grad is None else [fmt_signed(g) for g in self.grad.tolist()]
         rows = [[c, fmt_signed(x), fmt_prob(q), g]
                 for c, x, q, g in zip(self.classes, self.logits.tolist(), p.tolist(), grads)]
@@ -98,7 +108,7 @@ class LogitExplorer(Explorer):
         return html_table(['class', 'logit', 'probability', 'gradient'], rows, '<br>'.join(lines))
 
     def _pose(self):
-        t = self.target_box.value
+        t = self._t
         best = int(self.probs.argmax())
         heights = self.probs.tolist()
         scaled = (self.grad * self.temperature).tolist() if self.grad is not None else [0.] * len(heights)
@@ -109,7 +119,7 @@ class LogitExplorer(Explorer):
         for bar, g in zip(self._grad_bars, scaled): bar.set_height(g)
 
 # %% ../nbs/08_explorers.ipynb #3877c02d
-def logit_explorer(classes=_CLASSES, # the class names, at least two
+def logit_explorer(classes=_CLASSES, # the class names, from 2 to `MAX_SLIDERS` (20)
                    logits=None, # one starting logit per class (default: all 0, a uniform softmax)
                    target=None, # the right class, by name or index; None shows no loss
                    temperature:float=1., # divides the logits before the softmax, from 0.1 to 10
@@ -122,7 +132,7 @@ class SigmoidExplorer(Explorer):
     "Sliders over one logit per label, independent sigmoid probabilities, a threshold, and binary cross-entropy."
     def __init__(self, labels=_CLASSES, logits=None, targets=None, threshold:float=0.5):
         super().__init__()
-        self.labels = check_names(labels, 'labels')
+        self.labels = check_names(labels, 'labels', most=MAX_SLIDERS, why=_MANY)
         n = len(self.labels)
         x = torch.zeros(n, dtype=torch.float64) if logits is None else self._checked_logits(logits)
         y = torch.zeros(n, dtype=torch.float64) if targets is None else self._checked_targets(targets)
@@ -131,7 +141,7 @@ class SigmoidExplorer(Explorer):
         self.target_boxes = [widgets.Checkbox(value=bool(v), description='present', indent=False,
                                               layout=widgets.Layout(width='90px')) for v in y.tolist()]
         self.threshold_slider = widgets.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01,
-                                                    description='threshold', readout_format='.2f', **_WIDE)
+                                                    description='threshold', readout_format='.2f', **_wide())
         rows = [widgets.HBox([s, b]) for s, b in zip(self.sliders, self.target_boxes)]
         self._build(rows + [self.threshold_slider], self._sketch())
 
@@ -145,9 +155,9 @@ class SigmoidExplorer(Explorer):
         self._thresh_line = ax_s.axhline(0.5, color='C3', ls='--', lw=1.2)
         self._target_marks, = ax_s.plot([], [], 'kv', ms=6)
         ax_s.set(ylim=(0, 1.08))
-        ax_s.set_title('sigmoid per label: orange = predicted, \u25bc = present', fontsize=9)
+        ax_s.set_title('sigmoid per label\norange = predicted, \u25bc = present', fontsize=9)
         self._soft_bars = ax_m.bar(self.labels, np.zeros(n), color='0.6')
-        ax_m.set_title('softmax of the same logits (they sum to 1)', fontsize=9)
+        ax_m.set_title('softmax of the same logits\n(they sum to 1)', fontsize=9)
         for ax in (ax_s, ax_m): ax.tick_params(axis='x', labelrotation=45 if n > 5 else 0, labelsize=8)
         return Sketch(fig, list(self._sig_bars) + list(self._soft_bars) + [self._thresh_line, self._target_marks])
 
@@ -204,7 +214,7 @@ class SigmoidExplorer(Explorer):
         return html_table(['label', 'logit', 'probability', 'predicted', 'present', 'BCE', 'gradient'], rows, caption)
 
 # %% ../nbs/08_explorers.ipynb #f9e71580
-def sigmoid_explorer(labels=_CLASSES, # the label names, at least one
+def sigmoid_explorer(labels=_CLASSES, # the label names, from 1 to `MAX_SLIDERS` (20)
                      logits=None, # one starting logit per label (default: all 0, so every probability is 0.5)
                      targets=None, # 1 if the label is present, 0 if not, per label (default: all 0)
                      threshold:float=0.5, # a label is predicted when its probability is above this, from 0.01 to 0.99

@@ -9,12 +9,14 @@ import numpy as np
 import torch
 import ipywidgets as widgets
 from matplotlib.figure import Figure
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.font_manager import FontProperties
 from .checks import *
 from .probabilities import fmt_prob
 
 # %% auto #0
-__all__ = ['png_bytes', 'Sketch', 'fmt_signed', 'logit_slider', 'html_table', 'Explorer', 'time_updates']
+__all__ = ['EXPLORER_CLASS', 'LABEL_MAX', 'KEEP_KEYS_JS', 'png_bytes', 'Sketch', 'fmt_signed', 'logit_slider', 'html_table',
+           'text_px', 'fit_labels', 'keep_keys', 'Explorer', 'time_updates']
 
 # %% ../nbs/92_rendering.ipynb #428a5b19
 def _chunk(tag:bytes, data:bytes) -> bytes:
@@ -83,17 +85,74 @@ def html_table(header:list, # the column names
     body = ''.join('<tr>' + ''.join(cell('td', s) for s in r) + '</tr>' for r in rows)
     return f"<div style='font-family:monospace;line-height:1.4'>{caption}<table><tr>{head}</tr>{body}</table></div>"
 
+# %% ../nbs/92_rendering.ipynb #6d3f1b20
+EXPLORER_CLASS = 'lk-explorer-widget'  # every explorer's CSS class: the script below and tools/client_check.py use it
+LABEL_MAX = 200  # pixels: a longer label is cut
+_LABELLED = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider, widgets.Dropdown)
+
+def text_px(text:str, # one line of text
+            size:float=13, # the font size in pixels (Jupyter's widgets use 13)
+           ) -> float:
+    "How wide `text` is in pixels, in DejaVu Sans at `size` px, as matplotlib measures it."
+    prop = FontProperties(family='DejaVu Sans', size=size)  # at 72 dpi a point is a pixel
+    return RendererAgg(1, 1, 72).get_text_width_height_descent(text, prop, ismath=False)[0]
+
+def _px(css:str):
+    "The number of pixels in a CSS length like '80px'; None for any other length."
+    return float(css[:-2]) if isinstance(css, str) and css.endswith('px') else None
+
+def fit_labels(controls:list, # widgets, or boxes holding them
+              ) -> int: # the label width given, in pixels (0 when no control has a label)
+    "Give the labelled sliders and dropdowns among `controls` one label width that shows their longest label whole."
+    found, todo = [], list(controls)
+    while todo:
+        w = todo.pop(0)
+        if isinstance(w, widgets.Box): todo += list(w.children)
+        elif isinstance(w, _LABELLED) and w.description: found.append(w)
+    if not found: return 0
+    label = min(LABEL_MAX, max(80, math.ceil(max(text_px(w.description) for w in found)) + 10))
+    for w in found:
+        old, width = _px(w.style.description_width), _px(w.layout.width)
+        w.style.description_width = f'{label}px'
+        if old is not None and width is not None:  # a fresh Layout: one may be shared by several controls
+            keep = {k: getattr(w.layout, k) for k in w.layout.keys if not k.startswith('_')}
+            w.layout = widgets.Layout(**{**{k: v for k, v in keep.items() if v is not None},
+                                         'width': f'{width - old + label:g}px'})
+    return label
+
+KEEP_KEYS_JS = '''(() => {
+  if (window.lessonkitKeepKeys) return;  // once per page
+  window.lessonkitKeepKeys = true;
+  const keys = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'];
+  window.addEventListener('keydown', event => {  // window, capturing: before Lumino's listener on the document
+    const target = event.target;
+    if (!keys.includes(event.key) || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (!(target instanceof Element) || !target.closest('.%s')) return;
+    if (target.hasAttribute('data-lm-suppress-shortcuts')) return;
+    target.setAttribute('data-lm-suppress-shortcuts', '');  // Lumino skips this key press ...
+    setTimeout(() => target.removeAttribute('data-lm-suppress-shortcuts'));  // ... and only this one
+  }, true);
+})();''' % EXPLORER_CLASS
+
+def keep_keys() -> widgets.Output:
+    "A hidden output whose script lets the focused control of an explorer keep its arrow keys (see above)."
+    out = widgets.Output(layout=widgets.Layout(display='none'))
+    out.outputs = ({'output_type': 'display_data', 'data': {'application/javascript': KEEP_KEYS_JS}, 'metadata': {}},)
+    return out
+
 # %% ../nbs/92_rendering.ipynb #352c3fe9
 class Explorer(widgets.VBox):
     "The shell every explorer shares: controls left, the picture right (below them on a narrow page), numbers below."
     def _build(self, controls:list, sketch:Sketch):
         "Lay out `controls` and the picture of `sketch`, watch the controls, and draw the first frame."
         self.sketch, self.n_updates, self._holding = sketch, 0, False
+        fit_labels(controls)
         layout = widgets.Layout(width=f'{sketch.width}px', max_width='100%')  # scales down in a narrow page
         self.image, self.readout = widgets.Image(format='png', layout=layout), widgets.HTML()
         panel = widgets.VBox(controls, layout=widgets.Layout(flex='0 0 auto'))  # never squeezed away by the picture
         row = widgets.HBox([panel, self.image], layout=widgets.Layout(flex_flow='row wrap', align_items='flex-start'))
-        self.children = [row, self.readout]
+        self.children = [row, self.readout, keep_keys()]
+        self.add_class(EXPLORER_CLASS)
         for c in self._controls(): c.observe(self._changed, names='value')
         self._update()
 

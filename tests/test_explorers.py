@@ -1,5 +1,5 @@
 "`lessonkit.explorers` (and `lessonkit.rendering`): each explorer driven from code, its state against lessonkit, torch and autograd; target, temperature and threshold changes; extreme slider values; the PNG it shows; bad arguments; headless import without pyplot."
-import io, math, os, subprocess, sys
+import io, math, os, subprocess, sys, time
 import numpy as np, pytest, torch
 import torch.nn.functional as F
 from PIL import Image
@@ -306,3 +306,82 @@ def test_update_restores_torch_threads():
         ex.sliders[0].value = 1.
         assert torch.get_num_threads() == 2
     finally: torch.set_num_threads(old)
+
+# --- in every Jupyter client (tools/client_check.py uses them there; these pin what it relies on)
+
+def _title_boxes(ex):
+    ex.sketch.png()
+    renderer = ex.sketch.canvas.get_renderer()
+    return [ax.title.get_window_extent(renderer) for ax in ex.sketch.fig.axes if ax.get_title()]
+
+@pytest.mark.parametrize('n', [1, 2, 3, 4, 20])  # the narrowest figures, and the widest
+@pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer])
+def test_subplot_titles_neither_overlap_nor_leave_the_picture(make, n):
+    "With few classes the figure is at its narrowest: one-line titles overlapped there (by 19 px in lesson 3's sigmoid explorer) and ran off its edges."
+    if make is logit_explorer and n < 2: return
+    ex = make([f'class {i}' for i in range(n)])
+    boxes, fig = _title_boxes(ex), ex.sketch.fig.bbox
+    assert len(boxes) == 2
+    assert not boxes[0].overlaps(boxes[1]), (n, boxes)
+    assert all(fig.x0 <= b.x0 and b.x1 <= fig.x1 and b.y1 <= fig.y1 for b in boxes), (n, boxes, fig)
+
+@pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer])
+def test_too_many_classes_are_refused_quickly_naming_the_cap_and_the_count(make):
+    "8,000 classes once took 93 s and 5 GB (one slider each and a picture 880,000 px wide); now a clear error, at once."
+    arg = 'classes' if make is logit_explorer else 'labels'
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError) as e: make([f'c{i}' for i in range(8000)])
+    assert time.perf_counter() - t0 < 1
+    assert f'`{arg}` must hold at most {MAX_SLIDERS} names' in str(e.value) and 'got 8000' in str(e.value)
+    assert len(make([f'c{i}' for i in range(MAX_SLIDERS)]).sliders) == MAX_SLIDERS
+
+def test_target_dropdown_shows_none_before_and_after_a_student_chooses_it():
+    "ipywidgets shows a selected value of None as an empty box; the front end sets `index`, as below."
+    ex = logit_explorer(logits=[0.6, -1.2, 2.1, 0.3, -0.5])
+    assert (ex.target_box.index, ex.target_box.label) == (0, '(none)')
+    ex.target_box.index = 4  # the student chooses fish (the options are "(none)", then the classes)
+    assert ex.target == 'fish' and ex.loss == pytest.approx(autograd_ce([0.6, -1.2, 2.1, 0.3, -0.5], 3)[0])
+    ex.target_box.index = 0  # and "(none)" again
+    assert (ex.target_box.index, ex.target_box.label, ex.target, ex.loss) == (0, '(none)', None, None)
+    assert 'choose a target' in ex.readout.value
+    ex.target = 'dog'
+    ex.target = None
+    assert (ex.target_box.index, ex.target_box.label) == (0, '(none)')
+
+def _labelled(ex):
+    import ipywidgets as w
+    found, todo = [], list(ex.children)
+    while todo:
+        x = todo.pop(0)
+        if isinstance(x, w.Box): todo += list(x.children)
+        elif isinstance(x, (w.FloatSlider, w.FloatLogSlider, w.Dropdown)): found.append(x)
+    return found
+
+def _calibration_explorer():
+    from lessonkit.explorers import calibration_explorer
+    logits = torch.randn(60, 4, generator=torch.Generator().manual_seed(0)) * 3
+    return calibration_explorer(logits, torch.arange(60) % 4)
+
+@pytest.mark.parametrize('make', [lambda: logit_explorer(target='cat'), sigmoid_explorer, loss_curve_explorer,
+                                  _calibration_explorer, lambda: logit_explorer(['motorcycle helmet', 'cat'])])
+def test_labels_fit_and_tracks_keep_their_length(make):
+    "'temperature' was cut to 'temperat…' in an 80 px label box (82 px of text in Chromium's DejaVu Sans)."
+    from lessonkit.rendering import text_px
+    ex = make()
+    controls = _labelled(ex)
+    widths = {c.style.description_width for c in controls}
+    assert len(widths) == 1, widths  # one column of labels
+    label = float(widths.pop()[:-2])
+    assert all(text_px(c.description) + 8 <= label for c in controls)
+    assert all(float(c.layout.width[:-2]) - label == 240 for c in controls)
+
+@pytest.mark.parametrize('make', [logit_explorer, sigmoid_explorer, loss_curve_explorer, _calibration_explorer])
+def test_every_explorer_carries_the_key_script_and_its_class(make):
+    "Notebook 7 runs its shortcuts before the focused slider sees an arrow key; the hidden script hands the key back."
+    from lessonkit.rendering import EXPLORER_CLASS, KEEP_KEYS_JS
+    ex = make()
+    assert EXPLORER_CLASS in ex._dom_classes
+    keys = [c for c in ex.children if getattr(c, 'outputs', None)]
+    assert len(keys) == 1 and keys[0].layout.display == 'none'
+    assert keys[0].outputs[0]['data'] == {'application/javascript': KEEP_KEYS_JS}
+    assert f"closest('.{EXPLORER_CLASS}')" in KEEP_KEYS_JS and 'data-lm-suppress-shortcuts' in KEEP_KEYS_JS
