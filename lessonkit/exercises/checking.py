@@ -55,7 +55,9 @@ class ExerciseReport:
             lines.append(f"  Your answer gives the same results as a known mistake, {self.mistake.name}: "
                          f"{self.mistake.hint}")
             return '\n'.join(lines + [f"  - {case} [{kind}]" for case, kind, _ in self.failures])
-        return '\n'.join(lines + [f"  - {case} [{kind}]: {msg}" for case, kind, msg in self.failures])
+        groups = {}  # cases that failed the same way share one line
+        for case, kind, msg in self.failures: groups.setdefault((kind, msg), []).append(case)
+        return '\n'.join(lines + [f"  - {'; '.join(cases)} [{kind}]: {msg}" for (kind, msg), cases in groups.items()])
 
     def __repr__(self):
         return f"ExerciseReport({'passed' if self else 'failed'}: {self.n_cases - self.n_failed}/{self.n_cases} cases)"
@@ -154,7 +156,8 @@ def forbidding(paths, # dotted paths of the functions to forbid, e.g. ['torch.so
     def refuse(path):
         def forbidden(*args, **kwargs): raise ForbiddenCall(f"`{path}`{why}")
         return forbidden
-    return _patched([(*_resolve(p), refuse(p)) for p in paths])
+    found = [(p, *_resolve(p)) for p in paths]
+    return _patched([(owner, name, refuse(p)) for p, owner, name in found if hasattr(owner, name)])
 
 @contextlib.contextmanager
 def counting_loops(tensors:list, # the tensors to watch (the student's arguments)
