@@ -6,7 +6,8 @@
 __all__ = []
 
 # %% ../../nbs/exercises/99_exercises.ipynb #f5b7d9e1
-from . import checking, probabilities, losses, metrics, activations, interpret, tta, calibration
+from . import (checking, probabilities, losses, metrics, activations, interpret, tta, explorers,
+                                 calibration, diagnosis)
 from .checking import *
 from .probabilities import *
 from .losses import *
@@ -14,7 +15,9 @@ from .metrics import *
 from .activations import *
 from .interpret import *
 from .tta import *
+from .explorers import *
 from .calibration import *
+from .diagnosis import *
 
-__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, calibration)
-           for name in m.__all__]
+__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, explorers,
+                          calibration, diagnosis) for name in m.__all__]

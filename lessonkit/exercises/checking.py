@@ -12,7 +12,7 @@ import torch
 
 # %% auto #0
 __all__ = ['Case', 'Mistake', 'ExerciseReport', 'compare_answer', 'ForbiddenCall', 'LoopOverItems', 'forbidding',
-           'counting_loops', 'check_exercise']
+           'counting_loops', 'named', 'check_exercise']
 
 # %% ../../nbs/exercises/00_checking.ipynb #0c7d4dad
 @dataclass
@@ -136,28 +136,36 @@ def _resolve(path:str) -> tuple:
 
 @contextlib.contextmanager
 def _patched(replacements:list):
-    "Set each (owner, name, value) for the block; put back what was there (or remove what was not) afterwards."
-    saved = [(owner, name, owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name))
-             for owner, name, _ in replacements]
+    """Set each (owner, name, value) for the block, an attribute (or a key, when `owner` is a dict); put back what was
+    there (or remove what was not) afterwards."""
+    def get(owner, name):
+        if isinstance(owner, dict): return owner[name]
+        return owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name)
+    def put(owner, name, value):
+        if isinstance(owner, dict): owner[name] = value
+        elif value is _MISSING: delattr(owner, name)
+        else: setattr(owner, name, value)
+    saved = [(owner, name, get(owner, name)) for owner, name, _ in replacements]
     try:
-        for owner, name, value in replacements: setattr(owner, name, value)
+        for owner, name, value in replacements: put(owner, name, value)
         yield
     finally:
-        for owner, name, old in reversed(saved):
-            if old is _MISSING: delattr(owner, name)
-            else: setattr(owner, name, old)
+        for owner, name, old in reversed(saved): put(owner, name, old)
 
 _MISSING = object()
 
 def forbidding(paths, # dotted paths of the functions to forbid, e.g. ['torch.softmax', 'torch.Tensor.softmax']
                why:str='', # what the exercise asks instead, added to the error
+               namespace:dict|None=None, # the student's globals: names there bound to a forbidden function too
               ):
     "A context in which calling any of `paths` raises `ForbiddenCall` (its message names the function)."
     def refuse(path):
         def forbidden(*args, **kwargs): raise ForbiddenCall(f"`{path}`{why}")
         return forbidden
-    found = [(p, *_resolve(p)) for p in paths]
-    return _patched([(owner, name, refuse(p)) for p, owner, name in found if hasattr(owner, name)])
+    found = [(p, owner, name) for p in paths for owner, name in [_resolve(p)] if hasattr(owner, name)]
+    targets = {id(getattr(owner, name)): p for p, owner, name in found}
+    local = [(namespace, k, refuse(targets[id(v)])) for k, v in (namespace or {}).items() if id(v) in targets]
+    return _patched([(owner, name, refuse(p)) for p, owner, name in found] + local)
 
 @contextlib.contextmanager
 def counting_loops(tensors:list, # the tensors to watch (the student's arguments)
@@ -234,6 +242,10 @@ def _alike(a:tuple, b:tuple, rtol:float, atol:float) -> bool:
     try: return bool(x == y)
     except Exception: return False
 
+def named(report:ExerciseReport) -> str|None:
+    "The name of the known mistake a report names, or None: what each checker's tests ask of its catalogue."
+    return report.mistake.name if report.mistake else None
+
 def _diagnose(answers:list, mistakes:list, cases:list, rtol:float, atol:float):
     "The first mistake whose results equal the student's `answers` (one `_result` per case) on every case, or None."
     for m in mistakes:
@@ -265,7 +277,7 @@ def check_exercise(fn, # the student's function
     "Run `fn` on every hidden case, compare with `reference`, print what failed and how to fix it, return the report."
     exercise = exercise or getattr(fn, '__name__', 'your function')
     def run(args, kwargs):
-        with forbidding(forbid, forbid_why), counting_loops([a for a in args if isinstance(a, torch.Tensor)] if
+        with forbidding(forbid, forbid_why, getattr(fn, '__globals__', None)), counting_loops([a for a in args if isinstance(a, torch.Tensor)] if
                                                             no_loop else [], no_loop or ''):
             return fn(*args, **kwargs)
     failures, answers = [], []

@@ -10,18 +10,14 @@ import torch.nn.functional as F
 from .checking import *
 
 # %% auto #0
-__all__ = ['named', 'check_pick', 'check_nll', 'check_cross_entropy', 'check_ce_grad', 'check_bce_with_logits',
-           'check_fixed_loss', 'check_smoothed_target_prob']
+__all__ = ['check_pick', 'check_nll', 'check_cross_entropy', 'check_ce_grad', 'check_bce_with_logits', 'check_fixed_loss',
+           'check_smoothed_target_prob']
 
 # %% ../../nbs/exercises/02_losses.ipynb #4f6b8d0f
 def _loss_routes(*names) -> list:
     "The public routes to the loss functions `names`: `torch.nn.functional`, `torch`, lessonkit's own."
     return [p for n in names for p in (f'torch.nn.functional.{n}', f'torch.{n}', f'lessonkit.losses.{n}',
                                        f'lessonkit.{n}')]
-
-def named(report:ExerciseReport):
-    "The name of the known mistake a report names, or None (for the tests of each checker)."
-    return report.mistake.name if report.mistake else None
 
 # %% ../../nbs/exercises/02_losses.ipynb #ff0543b8
 _LESSON_LOGITS = [[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]]
