@@ -157,6 +157,7 @@ _MISSING = object()
 def forbidding(paths, # dotted paths of the functions to forbid, e.g. ['torch.softmax', 'torch.Tensor.softmax']
                why:str='', # what the exercise asks instead, added to the error
                namespace:dict|None=None, # the student's globals: names there bound to a forbidden function too
+               closure:tuple|None=None, # the student's function's closure cells: the same, for local names
               ):
     "A context in which calling any of `paths` raises `ForbiddenCall` (its message names the function)."
     def refuse(path):
@@ -164,8 +165,16 @@ def forbidding(paths, # dotted paths of the functions to forbid, e.g. ['torch.so
         return forbidden
     found = [(p, owner, name) for p in paths for owner, name in [_resolve(p)] if hasattr(owner, name)]
     targets = {id(getattr(owner, name)): p for p, owner, name in found}
-    local = [(namespace, k, refuse(targets[id(v)])) for k, v in (namespace or {}).items() if id(v) in targets]
-    return _patched([(owner, name, refuse(p)) for p, owner, name in found] + local)
+    named_ = [(namespace, k, refuse(targets[id(v)])) for k, v in (namespace or {}).items() if id(v) in targets]
+    cells = [(c, 'cell_contents', refuse(targets[id(c.cell_contents)])) for c in (closure or ())
+             if _filled(c) and id(c.cell_contents) in targets]
+    return _patched([(owner, name, refuse(p)) for p, owner, name in found] + named_ + cells)
+
+def _filled(cell) -> bool:
+    "Whether a closure cell holds a value (a cell of a name not yet assigned raises on reading)."
+    try: cell.cell_contents
+    except ValueError: return False
+    return True
 
 @contextlib.contextmanager
 def counting_loops(tensors:list, # the tensors to watch (the student's arguments)
@@ -277,8 +286,9 @@ def check_exercise(fn, # the student's function
     "Run `fn` on every hidden case, compare with `reference`, print what failed and how to fix it, return the report."
     exercise = exercise or getattr(fn, '__name__', 'your function')
     def run(args, kwargs):
-        with forbidding(forbid, forbid_why, getattr(fn, '__globals__', None)), counting_loops([a for a in args if isinstance(a, torch.Tensor)] if
-                                                            no_loop else [], no_loop or ''):
+        watched = [a for a in args if isinstance(a, torch.Tensor)] if no_loop else []
+        with forbidding(forbid, forbid_why, getattr(fn, '__globals__', None), getattr(fn, '__closure__', None)), \
+             counting_loops(watched, no_loop or ''):
             return fn(*args, **kwargs)
     failures, answers = [], []
     for case in cases:
