@@ -6,8 +6,8 @@
 __all__ = []
 
 # %% ../../nbs/exercises/99_exercises.ipynb #f5b7d9e1
-from . import (checking, probabilities, losses, metrics, activations, interpret, tta, calibration,
-                                 imbalance)
+from . import (checking, probabilities, losses, metrics, activations, interpret, tta, explorers,
+                                 calibration, imbalance, diagnosis)
 from .checking import *
 from .probabilities import *
 from .losses import *
@@ -15,8 +15,10 @@ from .metrics import *
 from .activations import *
 from .interpret import *
 from .tta import *
+from .explorers import *
 from .calibration import *
+from .diagnosis import *
 from .imbalance import *
 
-__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, calibration, imbalance)
-           for name in m.__all__]
+__all__ = [name for m in (checking, probabilities, losses, metrics, activations, interpret, tta, explorers,
+                          calibration, imbalance, diagnosis) for name in m.__all__]

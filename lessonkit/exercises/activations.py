@@ -5,21 +5,23 @@
 # %% ../../nbs/exercises/05_activations.ipynb #83b84cea
 from __future__ import annotations
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from .checking import *
 from ..activations import final_activation, decode
 
 # %% auto #0
-__all__ = ['check_probs', 'check_decode']
+__all__ = ['check_probs', 'check_decode', 'check_fix_double_softmax']
 
 # %% ../../nbs/exercises/05_activations.ipynb #3e325778
 _EXERCISE_LOSSES = {'cross_entropy': F.cross_entropy, 'bce_with_logits': F.binary_cross_entropy_with_logits,
                     'nll': F.nll_loss, 'mse': F.mse_loss}
 
 def _probs_cases():
-    "Hidden cases for `check_probs`: every loss name, ordinary and extreme outputs."
+    "Hidden cases for `check_probs`: every loss name, ordinary and extreme outputs, a slice of log-probabilities."
     g = torch.Generator().manual_seed(5)
     x = torch.randn(3, 4, generator=g) * 2
+    five = torch.log_softmax(torch.randn(3, 5, generator=g), 1)
     return [
         Case('cross-entropy, 3 items x 4 classes', (x, 'cross_entropy'),
              "a cross-entropy model outputs logits: softmax over the classes, dim 1, so that each row sums to 1"),
@@ -30,6 +32,9 @@ def _probs_cases():
              "each label is its own yes/no question: the sigmoid, element by element, not a softmax"),
         Case('NLL, log-probabilities', (torch.log_softmax(x, 1), 'nll'),
              "an NLL model outputs log-probabilities already: exponentiate them, no softmax"),
+        Case('NLL, the log-probabilities of 3 of 5 classes', (five[:, :3], 'nll'),
+             "these are the log-probabilities of three of five classes: exp gives each one's probability, and they "
+             "need not sum to 1"),
         Case('MSE, a regression', (x, 'mse'), "a regression model's outputs are the answer: return them unchanged"),
         Case('cross-entropy, one item of 2 classes', (torch.tensor([[0.3, -0.2]]), 'cross_entropy'),
              "normalise each row (dim 1), not each column"),
@@ -37,11 +42,38 @@ def _probs_cases():
 
 def _probs_reference(outputs, loss_name): return final_activation(_EXERCISE_LOSSES[loss_name])(outputs)
 
+def _probs_with(**acts):
+    "A student's `my_probs` with some activations replaced (the rest right)."
+    right = dict(cross_entropy=lambda o: torch.softmax(o, 1), bce_with_logits=torch.sigmoid, nll=torch.exp,
+                 mse=lambda o: o)
+    return lambda outputs, loss_name: {**right, **acts}[loss_name](outputs)
+
+_PROBS_MISTAKES = [
+    Mistake('NLL outputs read as logits', _probs_with(nll=lambda o: torch.softmax(o, 1)),
+            "a model trained with NLL outputs log-probabilities, not logits: exp turns them into probabilities. A "
+            "softmax happens to agree on whole rows (their exps already sum to 1) and renormalises anything else"),
+    Mistake('a softmax for every loss', lambda outputs, loss_name: torch.softmax(outputs, 1),
+            "the activation depends on the loss: softmax for cross-entropy, a sigmoid per label for BCE with "
+            "logits, exp for NLL's log-probabilities, nothing for a regression"),
+    Mistake('a sigmoid for cross-entropy', _probs_with(cross_entropy=torch.sigmoid),
+            "a cross-entropy model's classes share one unit of probability: softmax over dim 1, not a sigmoid per "
+            "class (whose rows do not sum to 1)"),
+    Mistake('a softmax for BCE with logits', _probs_with(bce_with_logits=lambda o: torch.softmax(o, 1)),
+            "BCE with logits trains each label as its own yes/no question: a sigmoid per value, not a softmax"),
+    Mistake('softmax over the batch', _probs_with(cross_entropy=lambda o: torch.softmax(o, 0)),
+            "the classes are on dim 1: softmax over dim 0 normalises each class across the items"),
+    Mistake('exp of logits', _probs_with(cross_entropy=torch.exp),
+            "logits are not log-probabilities: their exps do not sum to 1, so divide by the sum (softmax)"),
+    Mistake('a sigmoid for a regression', _probs_with(mse=torch.sigmoid),
+            "a regression model's outputs are the answer itself: no activation"),
+]
+
 def check_probs(fn, # your function: (outputs, loss_name) -> probabilities; loss_name as in `_EXERCISE_LOSSES`
                 quiet:bool=False, # don't print the report
                ) -> ExerciseReport:
     "Check a student's choice of final activation for each loss on hidden cases."
-    return check_exercise(fn, _probs_reference, _probs_cases(), exercise='probs', quiet=quiet)
+    return check_exercise(fn, _probs_reference, _probs_cases(), exercise='probs', quiet=quiet,
+                          mistakes=_PROBS_MISTAKES)
 
 def _decode_cases():
     "Hidden cases for `check_decode`: single- and multi-label, another threshold, a value on the threshold."
@@ -60,9 +92,78 @@ def _decode_cases():
              "one item still gives a tensor of one class index, shape (1,)"),
     ]
 
+_DECODE_MISTAKES = [
+    Mistake('at or above the threshold', lambda p, ml, thresh=0.5: p >= thresh if ml else p.argmax(1),
+            "a probability equal to the threshold is not above it: `probs > thresh`"),
+    Mistake('a fixed 0.5', lambda p, ml, thresh=0.5: p > 0.5 if ml else p.argmax(1),
+            "use the `thresh` you are given"),
+    Mistake('argmax over the batch', lambda p, ml, thresh=0.5: p > thresh if ml else p.argmax(0),
+            "the classes are on dim 1: `argmax(1)`, one class per item"),
+    Mistake('argmax for multi-label too', lambda p, ml, thresh=0.5: p.argmax(1),
+            "a multi-label item can have any number of labels: threshold each one, `probs > thresh`"),
+    Mistake('a threshold for single-label too', lambda p, ml, thresh=0.5: p > thresh,
+            "a single-label item has exactly one class: the argmax, even when no probability reaches 0.5"),
+]
+
 def check_decode(fn, # your function: (probs, multi_label, thresh=0.5) -> predictions
                  quiet:bool=False, # don't print the report
                 ) -> ExerciseReport:
     "Check a student's decoding of probabilities into predictions on hidden cases."
     def reference(p, ml, thresh=0.5): return decode(p, multi_label=ml, thresh=thresh)
-    return check_exercise(fn, reference, _decode_cases(), exercise='decode', quiet=quiet)
+    return check_exercise(fn, reference, _decode_cases(), exercise='decode', quiet=quiet, mistakes=_DECODE_MISTAKES)
+
+# %% ../../nbs/exercises/05_activations.ipynb #6a8c0e2a
+def _broken_model(d:int, c:int, seed:int, scale:float=1.) -> nn.Sequential:
+    "The script's model: a linear layer and a softmax, with its weights seeded (and scaled, for extreme logits)."
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(d, c), nn.Softmax(dim=1))
+    with torch.no_grad(): model[0].weight.mul_(scale)
+    return model
+
+def _double_softmax_cases() -> list:
+    "Hidden cases for `check_fix_double_softmax`: batches of the script's model, ordinary and with extreme logits."
+    g = torch.Generator().manual_seed(9)
+    def case(name, d, c, n, seed, scale=1., hint="the loss must see the logits, or log-probabilities of them"):
+        x, y = torch.randn(n, d, generator=g), torch.randint(0, c, (n,), generator=g)
+        return Case(name, (_broken_model(d, c, seed, scale), nn.CrossEntropyLoss(), x, y), hint)
+    return [case('20 features, 5 classes', 20, 5, 16, 0), case('64 features, 10 classes', 64, 10, 32, 1),
+            case('logits of about ±200', 8, 3, 8, 2, scale=300.,
+                 hint="at logits of ±200 a probability underflows to 0, and the log of a softmax gives -inf: use "
+                      "`nn.LogSoftmax` (or no activation and `CrossEntropyLoss`)")]
+
+def _fixed_loss(fix):
+    "The loss of the batch under the pair that `fix(model, loss_func)` returns."
+    def loss(model, loss_func, x, y):
+        m, lf = fix(model, loss_func)
+        return lf(m(x), y)
+    return loss
+
+def _right_fix(model, loss_func): return model[:-1], nn.CrossEntropyLoss()
+
+_DOUBLE_SOFTMAX_MISTAKES = [
+    Mistake('the script unchanged', lambda model, loss_func: (model, loss_func),
+            "the model still ends in `nn.Softmax` and `CrossEntropyLoss` applies its own: a softmax of "
+            "probabilities, so no class can get more than e/(e + C - 1) and the gradient shrinks. Drop the softmax: "
+            "`model[:-1]` with `nn.CrossEntropyLoss()`"),
+    Mistake('NLLLoss on probabilities', lambda model, loss_func: (model, nn.NLLLoss()),
+            "`NLLLoss` takes log-probabilities and does not take the log: on probabilities it is minus the mean "
+            "probability. Pair it with `nn.LogSoftmax`, or drop the softmax and keep `CrossEntropyLoss`"),
+    Mistake('the log of the softmax', lambda model, loss_func: (nn.Sequential(model, _Log()), nn.NLLLoss()),
+            "log(softmax(x)) is right until a probability underflows to 0 (logits of ±200 do it), and then it is "
+            "-inf: use `nn.LogSoftmax`, which computes x - logsumexp(x), or no activation and `CrossEntropyLoss`"),
+    Mistake('a softmax over the batch', lambda model, loss_func: (nn.Sequential(model[0], nn.Softmax(dim=0)),
+                                                                 loss_func),
+            "the softmax is still there, now over dim 0, the items of the batch: remove it"),
+]
+
+class _Log(nn.Module):
+    "`torch.log` as a layer (a mistake's)."
+    def forward(self, x): return x.log()
+
+def check_fix_double_softmax(fn, # your function: (model, loss_func) -> (the model, the loss) to train with
+                             quiet:bool=False, # don't print the report
+                            ) -> ExerciseReport:
+    "Check a student's fix of a model that ends in a softmax trained with `CrossEntropyLoss`: loss and gradient."
+    return check_exercise(_fixed_loss(fn), _fixed_loss(_right_fix), _double_softmax_cases(), exercise='fix',
+                          quiet=quiet, mistakes=[Mistake(m.name, _fixed_loss(m.fn), m.hint)
+                                                 for m in _DOUBLE_SOFTMAX_MISTAKES], grad_of=(2,))

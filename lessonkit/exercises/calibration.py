@@ -4,24 +4,15 @@
 
 # %% ../../nbs/exercises/09_calibration.ipynb #9f273068
 from __future__ import annotations
-import math, numbers
-import numpy as np
+import math
 import torch
+import torch.nn.functional as F
+from ..checks import torch_threads
 from .checking import *
 from ..calibration import calibration_error, fit_temperature
 
 # %% auto #0
 __all__ = ['check_ece', 'check_fit_temperature', 'check_temperature_direction']
-
-# %% ../../nbs/exercises/09_calibration.ipynb #198f2a0a
-def _number_answer(fn):
-    "`fn`, with a Python or NumPy number (or bool) that it returns turned into a 0-d tensor."
-    def answer(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        if isinstance(out, (numbers.Real, np.number, np.bool_)): return torch.tensor(float(out), dtype=torch.float64)
-        return out
-    answer.__name__ = getattr(fn, '__name__', 'your function')
-    return answer
 
 # %% ../../nbs/exercises/09_calibration.ipynb #789e8864
 def _rows(top, targets):
@@ -69,11 +60,41 @@ def _ece(probs, targets, n_bins):
     "The reference answer as a tensor."
     return torch.tensor(calibration_error(probs, targets, n_bins), dtype=torch.float64)
 
+def _claims(probs, targets, accuracy_for_binary=False):
+    "Confidence and outcome per item, the way the exercise asks (or with the binary mistake)."
+    if probs.ndim == 1:
+        if accuracy_for_binary: return probs, ((probs > 0.5).double() == targets).double()
+        return probs, targets.double()
+    conf, pred = probs.max(1)
+    return conf, (pred == targets).double()
+
+def _ece_variant(probs, targets, n_bins, bin_of=lambda c, n: (torch.ceil(c * n) - 1).clamp(min=0).long(),
+                 average='weighted', accuracy_for_binary=False):
+    "ECE the way a student writes it, right by default; each argument other than the first three makes a mistake."
+    conf, ok = _claims(probs, targets, accuracy_for_binary)
+    b = bin_of(conf, n_bins)
+    nb = max(n_bins, int(b.max()) + 1 if b.numel() else n_bins)
+    counts = torch.bincount(b, minlength=nb).double()
+    gap = (torch.bincount(b, conf, minlength=nb) - torch.bincount(b, ok, minlength=nb)).abs() / counts
+    gap = torch.where(counts > 0, gap, torch.tensor(0., dtype=torch.float64))
+    if average == 'weighted': return (gap * counts).sum() / counts.sum()
+    if average == 'bins': return gap[counts > 0].mean()
+    return gap[:n_bins].sum() / n_bins  # every bin, the empty ones at 0
+
+_ECE_MISTAKES = [Mistake(c.name, fn, c.hint) for c, fn in zip(_ece_cases()[1:], [
+    lambda p, t, n: _ece_variant(p, t, n, average='bins'),
+    lambda p, t, n: _ece_variant(p, t, n, average='all'),
+    lambda p, t, n: _ece_variant(p, t, n, bin_of=lambda c, n: (c * n).floor().long()),
+    lambda p, t, n: _ece_variant(p, t, n, bin_of=lambda c, n: (c * n).floor().long().clamp(max=n - 1)),
+    lambda p, t, n: _ece_variant(p.squeeze(), t.squeeze(), n) if p.ndim == 2 else _ece_variant(p, t, n),
+    lambda p, t, n: _ece_variant(p, t, n, accuracy_for_binary=True),
+    lambda p, t, n: _ece_variant(p, t, n, bin_of=lambda c, n: (torch.ceil(c * n) - 1).long() % n)])]
+
 def check_ece(fn, # your function: (probs, targets, n_bins) -> the ECE as a 0-d tensor
               quiet:bool=False, # don't print the report
              ) -> ExerciseReport:
     "Check a student's expected calibration error (single-label and binary) on hidden cases."
-    return check_exercise(_number_answer(fn), _ece, _ece_cases(), exercise='ece', quiet=quiet)
+    return check_exercise(fn, _ece, _ece_cases(), exercise='ece', quiet=quiet, mistakes=_ECE_MISTAKES)
 
 # %% ../../nbs/exercises/09_calibration.ipynb #38000b66
 def _scaled_logits(n:int, n_classes:int, factor:float, seed:int) -> tuple:
@@ -102,13 +123,34 @@ def _temperature_cases():
              "T can be well above 3: search up to 10 or more (a grid over log T from 0.05 to 20 is wide enough)"),
     ]
 
+def _grid_T(z, y, lo=0.05, hi=20., scale=lambda z, t: z / t, n=400) -> float:
+    "The T on a grid of `n` steps over log T from `lo` to `hi` with the lowest NLL of `scale(z, T)`."
+    ts = torch.logspace(math.log10(lo), math.log10(hi), n)
+    with torch_threads(1): return ts[torch.stack([F.cross_entropy(scale(z, t), y) for t in ts]).argmin()].item()
+
+_T_MISTAKES = [
+    Mistake('multiplying by T', lambda z, y: _grid_T(z, y, scale=lambda z, t: z * t),
+            "T divides the logits, `logits / T`: multiplying finds 1/T (about 0.33 where T is near 3)"),
+    Mistake('probabilities as logits', lambda z, y: _grid_T(torch.softmax(z, 1), y),
+            "a temperature divides the logits: fitted to probabilities it means nothing. Pass the logits"),
+    Mistake('T stays where it started', lambda z, y: 1.,
+            "your T did not move from 1: an objective that T does not change (the accuracy: argmax is the same at "
+            "every T) leaves it there. Minimise the NLL of `logits / T`"),
+    Mistake('never below 1', lambda z, y: _grid_T(z, y, lo=1.),
+            "an under-confident model needs T < 1: search below 1 too"),
+    Mistake('a coarse grid', lambda z, y: _grid_T(z, y, n=12),
+            "the answer must be within 1 %: 12 steps over log T are too coarse (400 are enough)"),
+    Mistake('a narrow range', lambda z, y: _grid_T(z, y, hi=3.),
+            "T can be well above 3: search up to 10 or more"),
+]
+
 def check_fit_temperature(fn, # your function: (logits, targets) -> T, a number or a 0-d tensor
                           quiet:bool=False, # don't print the report
                          ) -> ExerciseReport:
     "Check a student's temperature fit against `fit_temperature` (within 1 %)."
     reference = lambda z, y: torch.tensor(fit_temperature(z, y), dtype=torch.float64)
-    return check_exercise(_number_answer(fn), reference, _temperature_cases(), exercise='fit_temperature',
-                          rtol=1e-2, atol=0, quiet=quiet)
+    return check_exercise(fn, reference, _temperature_cases(), exercise='fit_temperature', rtol=1e-2, atol=0,
+                          quiet=quiet, mistakes=_T_MISTAKES)
 
 # %% ../../nbs/exercises/09_calibration.ipynb #4c11a088
 def _temperature_above_one(confidence, accuracy, counts) -> torch.Tensor:
@@ -146,11 +188,31 @@ def _direction_cases():
              "is False"),
         Case('the crowded bin is not the last', _table([(0.6, 0.4, 200), (0.8, 0.7, 20), (0.97, 0.99, 30)]),
              "every bin counts, not only the most confident one"),
+        Case('two bins a little over, one far under', _table([(0.6, 0.59, 10), (0.7, 0.69, 10), (0.8, 0.99, 10)]),
+             "weigh the gaps, not their signs: two bins over by 0.01 do not outweigh one under by 0.19"),
     ]
+
+def _weighted_gap(c, a, n): return (n[n > 0] * (c[n > 0] - a[n > 0])).sum()
+
+_DIRECTION_MISTAKES = [
+    Mistake('the direction inverted', lambda c, a, n: bool(_weighted_gap(c, a, n) < 0),
+            "confidence above accuracy is over-confidence, and T > 1 lowers the confidence: answer True there"),
+    Mistake('bins counted, not items', lambda c, a, n: bool((c > a).sum() > (c < a).sum()),
+            "you counted the bins on each side of the diagonal: weigh each bin's gap by its items, "
+            "sum(counts * (confidence - accuracy)) over the non-empty bins"),
+    Mistake('unweighted means of the bins', lambda c, a, n: bool(c.nanmean() > a.nanmean()),
+            "the mean confidence of the *items* is the bins' confidences weighted by their counts; an unweighted "
+            "mean over the bins lets a bin of 3 items count as much as one of 300"),
+    Mistake('empty bins let in', lambda c, a, n: bool((n * (c - a)).sum() > 0),
+            "empty bins hold NaN, and a NaN in a sum makes it NaN, and `NaN > 0` is False: leave them out "
+            "(`counts > 0`)"),
+    Mistake('the last bin only', lambda c, a, n: bool(c[n > 0][-1] > a[n > 0][-1]),
+            "every bin counts, weighted by its items, not only the most confident one"),
+]
 
 def check_temperature_direction(fn, # your function: (confidence, accuracy, counts) -> True if T should be above 1
                                 quiet:bool=False, # don't print the report
                                ) -> ExerciseReport:
     "Check a student's reading of reliability tables: does the model need a temperature above 1?"
-    return check_exercise(_number_answer(fn), _temperature_above_one, _direction_cases(),
-                          exercise='temperature_above_one', quiet=quiet)
+    return check_exercise(fn, _temperature_above_one, _direction_cases(), exercise='temperature_above_one',
+                          quiet=quiet, mistakes=_DIRECTION_MISTAKES)

@@ -9,7 +9,7 @@ from .checking import *
 from ..interpret import confusion_counts, top2_margin
 
 # %% auto #0
-__all__ = ['check_confusion_matrix', 'check_margin']
+__all__ = ['check_confusion_matrix', 'check_margin', 'check_worst_class']
 
 # %% ../../nbs/exercises/06_interpret.ipynb #ed7321d5
 def _confusion_cases():
@@ -30,11 +30,33 @@ def _confusion_cases():
              "every item lands in exactly one cell: the cells must sum to the number of items"),
     ]
 
+def _fancy_index(a, p, c):
+    cm = torch.zeros(c, c, dtype=torch.long); cm[a, p] += 1; return cm
+
+def _seen_classes_only(a, p):
+    k = int(max(a.max(), p.max())) + 1  # the classes seen, not n_classes
+    return torch.bincount(a * k + p, minlength=k * k).view(k, k)
+
+_CONFUSION_MISTAKES = [
+    Mistake('rows and columns swapped', lambda a, p, c: confusion_counts(p, a, c),
+            "rows are the actual classes and columns the predicted ones: cell [a, p] counts actual a predicted as p"),
+    Mistake('each pair counted once', _fancy_index,
+            "`cm[actual, pred] += 1` writes each (actual, pred) pair once, however many items share it: count with "
+            "`torch.bincount(actual * n_classes + pred, minlength=n_classes**2)`, or `index_put_` with "
+            "`accumulate=True`"),
+    Mistake('no minlength', lambda a, p, c: _seen_classes_only(a, p),
+            "a class that never occurs still has its row and column: the matrix is n_classes x n_classes, so pass "
+            "`minlength=n_classes**2` and use n_classes, not the largest class seen"),
+]
+
 def check_confusion_matrix(fn, # your function: (actual, pred, n_classes) -> an (n_classes, n_classes) tensor of counts
                            quiet:bool=False, # don't print the report
                           ) -> ExerciseReport:
-    "Check a student's confusion matrix (rows actual, columns predicted) on hidden cases."
-    return check_exercise(fn, confusion_counts, _confusion_cases(), exercise='confusion_matrix', quiet=quiet)
+    "Check a student's confusion matrix (rows actual, columns predicted) on hidden cases (no loop over the items)."
+    return check_exercise(fn, confusion_counts, _confusion_cases(), exercise='confusion_matrix', quiet=quiet,
+                          mistakes=_CONFUSION_MISTAKES,
+                          no_loop="count all the items at once, with `torch.bincount` (or `index_put_` with "
+                                  "`accumulate=True`)")
 
 def _margin_cases():
     "Hidden cases for `check_margin`: random rows, a tie, two classes, many classes, a sure prediction."
@@ -52,8 +74,71 @@ def _margin_cases():
              "a probability of 1 against 0s is a margin of 1"),
     ]
 
+def _second_distinct(p):
+    "The largest minus the largest value *below* it (a tie skipped)."
+    s = p.sort(1, descending=True).values
+    below = torch.where(s < s[:, :1], s, torch.full_like(s, -1.)).max(1).values
+    return s[:, 0] - torch.where(below < 0, s[:, 0], below)
+
+_MARGIN_MISTAKES = [
+    Mistake('largest minus smallest', lambda p: p.max(1).values - p.min(1).values,
+            "the margin compares the two *most* probable classes: the largest minus the second largest, not the "
+            "smallest"),
+    Mistake("the binary helpers' doubt", lambda p: (p[:, 1] - 0.5).abs() * 2,
+            "|p1 - 0.5| only measures doubt for two classes; with C classes, take the two largest probabilities"),
+    Mistake('a tie skipped', _second_distinct,
+            "two equal largest probabilities are a tie, a margin of 0: `topk(2)` keeps both"),
+    Mistake('one minus the largest', lambda p: 1 - p.max(1).values,
+            "1 - max is how much probability the others share, however it is spread: the margin is the gap to the "
+            "*second* largest"),
+    Mistake('over the batch', lambda p: p.topk(2, dim=0).values[0] - p.topk(2, dim=0).values[1],
+            "the classes are on dim 1: one margin per row, `topk(2, dim=1)`"),
+]
+
 def check_margin(fn, # your function: probs (n, C) -> top-two margins (n,)
                  quiet:bool=False, # don't print the report
                 ) -> ExerciseReport:
     "Check a student's top-two margin on hidden cases."
-    return check_exercise(fn, top2_margin, _margin_cases(), exercise='margin', quiet=quiet)
+    return check_exercise(fn, top2_margin, _margin_cases(), exercise='margin', quiet=quiet, mistakes=_MARGIN_MISTAKES)
+
+# %% ../../nbs/exercises/06_interpret.ipynb #4f6b8d0f
+def _worst_cases(extra=None) -> list:
+    "Hidden cases for `check_worst_class`: counts and fractions disagree, rows and columns disagree, an empty class."
+    hint = "divide each diagonal cell by its row's sum (the items of that actual class) and take the smallest"
+    cases = [
+        Case('a big class with more mistakes', (torch.tensor([[90, 6, 4], [1, 8, 1], [0, 0, 10]]),), hint),
+        Case('rows and columns disagree', (torch.tensor([[10, 0, 0], [5, 5, 0], [0, 0, 10]]),), hint),
+        Case('a class with no items', (torch.tensor([[9, 1, 0], [0, 0, 0], [2, 0, 6]]),),
+             "a class with no items (an empty row) has no recall: leave it out"),
+        Case('a small class, all right', (torch.tensor([[50, 10, 0], [0, 4, 0], [5, 0, 45]]),), hint),
+    ]
+    if extra is not None:
+        cases.append(Case("the lesson's model", (torch.as_tensor(extra),), "read the normalised matrix: the "
+                                                                          "smallest fraction on the diagonal"))
+    return cases
+
+def _recall_min(cm, by=lambda cm: cm.diag() / cm.sum(1)):
+    "The index (0-d tensor) of the class with the smallest score `by(cm)`, empty classes (NaN) left out."
+    score = by(cm.double())
+    return torch.tensor(int(torch.where(score.isnan(), torch.inf, score).argmin()))
+
+_WORST_MISTAKES = [
+    Mistake('the most mistakes by count', lambda cm: torch.tensor(int((cm.sum(1) - cm.diag()).argmax())),
+            "a large class makes more mistakes by count while getting a larger share right: compare fractions, "
+            "each diagonal cell divided by its row's sum (the normalised matrix)"),
+    Mistake('columns, not rows', lambda cm: _recall_min(cm, by=lambda m: m.diag() / m.sum(0)),
+            "rows are the actual classes: divide by the row's sum. Dividing by the column's sum answers another "
+            "question, how often a prediction of that class is right (precision)"),
+    Mistake('the smallest diagonal count', lambda cm: torch.tensor(int(cm.diag().argmin())),
+            "the smallest diagonal count is often just the smallest class: divide by the row's sum first"),
+    Mistake('an empty class counted as 0', lambda cm: _recall_min(cm, by=lambda m: (m.diag() / m.sum(1)).nan_to_num(0.)),
+            "a class with no items has no recall (0/0): leave it out rather than count it as 0"),
+]
+
+def check_worst_class(fn, # your function: cm (C, C) counts, rows actual -> the index of the class with the lowest recall
+                      cm=None, # a confusion matrix to add as a case (the lesson passes its model's)
+                      quiet:bool=False, # don't print the report
+                     ) -> ExerciseReport:
+    "Check a student's reading of confusion matrices: the actual class with the smallest fraction right."
+    return check_exercise(fn, _recall_min, _worst_cases(cm), exercise='worst_class', quiet=quiet,
+                          mistakes=_WORST_MISTAKES, rtol=0, atol=0)

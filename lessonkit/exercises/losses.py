@@ -10,7 +10,14 @@ import torch.nn.functional as F
 from .checking import *
 
 # %% auto #0
-__all__ = ['check_pick', 'check_nll', 'check_cross_entropy', 'check_ce_grad', 'check_bce_with_logits']
+__all__ = ['check_pick', 'check_nll', 'check_cross_entropy', 'check_ce_grad', 'check_bce_with_logits', 'check_fixed_loss',
+           'check_smoothed_target_prob']
+
+# %% ../../nbs/exercises/02_losses.ipynb #4f6b8d0f
+def _loss_routes(*names) -> list:
+    "The public routes to the loss functions `names`: `torch.nn.functional`, `torch`, lessonkit's own."
+    return [p for n in names for p in (f'torch.nn.functional.{n}', f'torch.{n}', f'lessonkit.losses.{n}',
+                                       f'lessonkit.{n}')]
 
 # %% ../../nbs/exercises/02_losses.ipynb #ff0543b8
 _LESSON_LOGITS = [[2.0, 0.5, -1.0, 0.3, 0.1], [0.2, 0.1, 0.4, 0.3, 0.0], [3.5, -0.5, 0.2, 0.1, -1.0]]
@@ -20,12 +27,15 @@ def _nll_cases():
     g = torch.Generator().manual_seed(2)
     lesson = torch.log_softmax(torch.tensor(_LESSON_LOGITS), -1)
     rand = torch.log_softmax(torch.randn(6, 4, generator=g) * 3, -1)
+    many = torch.log_softmax(torch.randn(50, 7, generator=g), -1)
     masked = torch.log_softmax(torch.tensor([[1., -math.inf, 2.], [0., 0., -math.inf]]), -1)
     return [
         Case("the lesson's three pictures", (lesson, torch.tensor([0, 3, 4])),
              "pick `log_probs[range(n), target]`, negate it, and average"),
         Case('a batch of 6 with repeated targets', (rand, torch.tensor([1, 1, 0, 3, 2, 1])),
              "row i needs column target[i]: index with `range(n)` and `target` together, not `[:, target]`"),
+        Case('50 examples, 7 classes', (many, torch.randint(0, 7, (50,), generator=g)),
+             "one value per row: row i, column target[i]"),
         Case('one example', (rand[:1], torch.tensor([2])),
              "a batch of one example is still a batch: the result is that example's loss"),
         Case('log-probabilities of -1e4', (torch.tensor([[0., -1e4, -1e4], [-1e4, 0., -1e4]]), torch.tensor([1, 1])),
@@ -37,24 +47,65 @@ def _nll_cases():
              "(multiplying by a one-hot gives 0 * -inf = NaN); index instead"),
     ]
 
+def _pick(p, t): return p[range(len(t)), t]
+
+_PICK_MISTAKES = [
+    Mistake('a column per target', lambda p, t: p[:, t],
+            "`probs[:, target]` takes whole columns, an n x n table: pair each row with its own target, "
+            "`probs[range(n), target]`"),
+    Mistake("the model's best guess", lambda p, t: p.max(-1).values,
+            "you took each row's largest probability, the model's guess; the loss needs the probability of the "
+            "*right* class, column target[i], whatever the model guessed"),
+    Mistake('the log already', lambda p, t: _pick(p, t).log(),
+            "this exercise asks for the probabilities themselves; the log comes in the next step"),
+]
+
 def check_pick(fn, # your function: (probs, target) -> the probability of each target class, shape (N,)
                quiet:bool=False, # don't print the report
               ) -> ExerciseReport:
-    "Check a student's indexing of each row's target-class probability on hidden cases."
+    "Check a student's indexing of each row's target-class probability on hidden cases (one indexing, no loop)."
     hint = "row i needs column target[i]: index with `range(n)` and `target` together"
     cases = [Case(c.name, (c.args[0].exp(), c.args[1]), hint) for c in _nll_cases()]
-    return check_exercise(fn, lambda p, t: p[range(len(t)), t], cases, exercise='pick', quiet=quiet)
+    return check_exercise(fn, _pick, cases, exercise='pick', quiet=quiet, mistakes=_PICK_MISTAKES,
+                          no_loop="pick every row's entry in one indexing operation, `probs[range(n), target]`")
+
+def _reduced(losses, reduction):
+    return losses.mean() if reduction == 'mean' else losses.sum() if reduction == 'sum' else losses
+
+_NLL_MISTAKES = [
+    Mistake('no minus sign', lambda lp, t, reduction='mean': _reduced(lp[range(len(t)), t], reduction),
+            "log-probabilities are <= 0, so the loss is *minus* the log-probability of the right class: yours is "
+            "negative and would train the model to be wrong"),
+    Mistake('the mean whatever the reduction', lambda lp, t, reduction='mean': -lp[range(len(t)), t].mean(),
+            "`reduction` decides the result: 'mean' averages, 'sum' adds up, 'none' returns one loss per example"),
+    Mistake('sum and mean swapped', lambda lp, t, reduction='mean': _reduced(
+                -lp[range(len(t)), t], {'mean': 'sum', 'sum': 'mean'}.get(reduction, reduction)),
+            "'mean' divides the sum by the number of examples; 'sum' does not divide"),
+    Mistake('multiplied by a one-hot', lambda lp, t, reduction='mean': _reduced(
+                -(lp * F.one_hot(t, lp.shape[1])).sum(1), reduction),
+            "the one-hot product is right for finite log-probabilities, but a class with probability 0 has "
+            "log-probability -inf, and 0 * -inf is NaN: index the target's entry instead, `lp[range(n), target]`"),
+    Mistake('a column per target', lambda lp, t, reduction='mean': _reduced(-lp[:, t].mean(1), reduction),
+            "`log_probs[:, target]` takes whole columns: pair each row with its own target, "
+            "`log_probs[range(n), target]`"),
+    Mistake('through the probabilities', lambda lp, t, reduction='mean': _reduced(
+                -lp.exp()[range(len(t)), t].log(), reduction),
+            "exp then log gives back the log-probability, except where exp underflows: exp(-1e4) is 0 and log 0 "
+            "is -inf. Work with the log-probabilities directly"),
+]
 
 def check_nll(fn, # your function: (log_probs, target, reduction='mean') -> the NLL
               quiet:bool=False, # don't print the report
              ) -> ExerciseReport:
-    "Check a student's NLL, with its three reductions, on hidden cases; print a hint for each failure."
+    "Check a student's NLL, with its three reductions and its gradient, on hidden cases; `F.nll_loss` is forbidden."
     cases = _nll_cases()
     cases += [Case(f"{c.name}, reduction='sum'", c.args, "'sum' adds the per-example losses: no division by n",
                    dict(reduction='sum')) for c in cases[:2]]
     cases += [Case(f"{c.name}, reduction='none'", c.args, "'none' returns one loss per example, shape (n,)",
                    dict(reduction='none')) for c in cases[:2]]
-    return check_exercise(fn, F.nll_loss, cases, exercise='nll', quiet=quiet)
+    return check_exercise(fn, F.nll_loss, cases, exercise='nll', quiet=quiet, mistakes=_NLL_MISTAKES, grad_of=(0,),
+                          forbid=_loss_routes('nll_loss', 'cross_entropy'),
+                          forbid_why=": the exercise is to write the NLL yourself, with indexing")
 
 # %% ../../nbs/exercises/02_losses.ipynb #a92cd7a9
 def _ce_cases():
@@ -77,11 +128,37 @@ def _ce_cases():
              "a batch of one example is still a batch"),
     ]
 
+def _ce_lsm(x): return x - x.max(1, keepdim=True).values - (x - x.max(1, keepdim=True).values).exp().sum(1, keepdim=True).log()
+def _naive_softmax(x): return x.exp() / x.exp().sum(1, keepdim=True)
+def _batch_max_softmax(x): return (x - x.max()).exp() / (x - x.max()).exp().sum(1, keepdim=True)
+
+_CE_MISTAKES = [
+    Mistake('the log of a softmax', lambda x, t: -(_ce_lsm(x).exp()).log()[range(len(t)), t].mean(),
+            "you took the log of the probabilities: at logits of ±1e4 the right class's probability underflows "
+            "to 0 and log 0 is -inf. Compute log-probabilities as x - logsumexp(x)"),
+    Mistake('exp without the shift', lambda x, t: -_naive_softmax(x).log()[range(len(t)), t].mean(),
+            "exp(100) overflows float32 to inf: shift each row by its maximum, or use logsumexp"),
+    Mistake('NLL of probabilities', lambda x, t: -_ce_lsm(x).exp()[range(len(t)), t].mean(),
+            "you averaged minus the *probabilities* of the right class, which is what `F.nll_loss` gives on "
+            "probabilities: the loss needs their log"),
+    Mistake('no log-softmax', lambda x, t: -x[range(len(t)), t].mean(),
+            "minus the right class's logit is not a loss: log-softmax the logits first, x - logsumexp(x), so that "
+            "the other classes count"),
+    Mistake('a sum, not a mean', lambda x, t: -_ce_lsm(x)[range(len(t)), t].sum(),
+            "the loss of a batch is the mean of its examples' losses: divide by n"),
+    Mistake('one maximum for the whole batch', lambda x, t: -(x - x.max() - (x - x.max()).exp().sum(1, keepdim=True).log()
+                                                             )[range(len(t)), t].mean(),
+            "you shifted by the largest logit of the whole batch: a row far below it has every exponential "
+            "underflow to 0. Shift each row by its own maximum"),
+]
+
 def check_cross_entropy(fn, # your function: (logits of shape (N, C), class indices of shape (N,)) -> the mean loss
                         quiet:bool=False, # don't print the report
                        ) -> ExerciseReport:
-    "Check a student's mean cross-entropy from logits on hidden cases, extreme logits included."
-    return check_exercise(fn, F.cross_entropy, _ce_cases(), exercise='cross_entropy', quiet=quiet)
+    "Check a student's mean cross-entropy from logits, value and gradient, on hidden cases, extreme logits included."
+    return check_exercise(fn, F.cross_entropy, _ce_cases(), exercise='cross_entropy', quiet=quiet,
+                          mistakes=_CE_MISTAKES, grad_of=(0,), forbid=_loss_routes('cross_entropy', 'nll_loss'),
+                          forbid_why=": the exercise is to write cross-entropy from log-softmax and indexing")
 
 def _ce_grad(logits, target):
     "The gradient of the mean cross-entropy with respect to `logits`, by autograd."
@@ -89,14 +166,34 @@ def _ce_grad(logits, target):
     F.cross_entropy(x, target).backward()
     return x.grad
 
+def _onehot(x, t): return F.one_hot(t, x.shape[1])
+
+_CE_GRAD_MISTAKES = [
+    Mistake('no division by n', lambda x, t: _ce_lsm(x).exp() - _onehot(x, t),
+            "the loss is a *mean* over the n examples, so each row's gradient is divided by n"),
+    Mistake('the sign flipped', lambda x, t: (_onehot(x, t) - _ce_lsm(x).exp()) / len(t),
+            "the gradient is softmax - one_hot: positive for the wrong classes (descent lowers them), negative "
+            "for the target"),
+    Mistake('a sigmoid for the softmax', lambda x, t: (torch.sigmoid(x) - _onehot(x, t)) / len(t),
+            "the probabilities of cross-entropy are the softmax of each row, not a sigmoid per class"),
+    Mistake('exp without the shift', lambda x, t: (_naive_softmax(x) - _onehot(x, t)) / len(t),
+            "exp(100) overflows float32: compute the softmax with each row shifted by its maximum"),
+    Mistake('one maximum for the whole batch', lambda x, t: (_batch_max_softmax(x) - _onehot(x, t)) / len(t),
+            "you shifted by the largest logit of the whole batch: shift each row by its own maximum"),
+    Mistake('the softmax alone', lambda x, t: _ce_lsm(x).exp() / len(t),
+            "the target's entry needs its -1: the gradient is softmax minus the one-hot target"),
+]
+
 def check_ce_grad(fn, # your function: (logits (N, C), targets (N,)) -> d(mean cross-entropy)/d(logits), shape (N, C)
                   quiet:bool=False, # don't print the report
                  ) -> ExerciseReport:
-    "Check a student's closed-form gradient of the mean cross-entropy against autograd on hidden cases."
+    "Check a student's closed-form gradient of the mean cross-entropy against autograd; `backward` is forbidden."
     hint = ("softmax(logits) - one_hot(target), divided by the number of examples (the loss is a mean); "
             "compute softmax without overflow")
     cases = [Case(c.name, c.args, hint) for c in _ce_cases()]
-    return check_exercise(fn, _ce_grad, cases, exercise='ce_grad', quiet=quiet)
+    return check_exercise(fn, _ce_grad, cases, exercise='ce_grad', quiet=quiet, mistakes=_CE_GRAD_MISTAKES,
+                          forbid=['torch.Tensor.backward', 'torch.autograd.backward', 'torch.autograd.grad'],
+                          forbid_why=": the exercise is the gradient in closed form, without autograd")
 
 def _bce_cases():
     "Hidden cases for binary cross-entropy with logits: ordinary, multi-label, soft targets, logits of ±100 and ±1e4."
@@ -115,8 +212,99 @@ def _bce_cases():
              "a confident mistake at 1e4 costs 1e4: clamping the log at -100 is not enough; use softplus"),
     ]
 
+def _bce_terms(z, y): return y * F.softplus(-z) + (1 - y) * F.softplus(z)
+
+_BCE_MISTAKES = [
+    Mistake('the log of a sigmoid', lambda z, y: -(y * torch.sigmoid(z).log() + (1 - y) * (1 - torch.sigmoid(z)).log()).mean(),
+            "sigmoid(100) rounds to exactly 1 in float32, so log(1 - p) is -inf (and 0 * -inf is NaN): write the "
+            "logs from the logit, log(sigmoid(z)) = -softplus(-z) and log(1 - sigmoid(z)) = -softplus(z)"),
+    Mistake('the log clamped at -100', lambda z, y: -(y * torch.sigmoid(z).log().clamp(min=-100) + (1 - y) *
+                                                       (1 - torch.sigmoid(z)).log().clamp(min=-100)).mean(),
+            "clamping the log at -100 (as `F.binary_cross_entropy` does) says a mistake at a logit of 1e4 costs "
+            "100, not 1e4: compute from the logit with softplus"),
+    Mistake('no minus sign', lambda z, y: -_bce_terms(z, y).mean(),
+            "the loss is minus the log-likelihood: y softplus(-z) + (1 - y) softplus(z), which is >= 0"),
+    Mistake('targets rounded to 0 or 1', lambda z, y: _bce_terms(z, y.round()).mean(),
+            "a soft target such as 0.25 weighs both terms: y softplus(-z) + (1 - y) softplus(z), with y as it is"),
+    Mistake('a softmax over the labels', lambda z, y: -(y * (z - torch.logsumexp(z, -1, keepdim=True))).sum(-1).mean(),
+            "each label is its own yes/no question with its own sigmoid: no softmax across the labels"),
+    Mistake('a sum, not a mean', lambda z, y: _bce_terms(z, y).sum(),
+            "average over every value (every label of every example), not a sum"),
+]
+
 def check_bce_with_logits(fn, # your function: (logits, targets in [0, 1] of the same shape) -> the mean loss
                           quiet:bool=False, # don't print the report
                          ) -> ExerciseReport:
-    "Check a student's mean binary cross-entropy from logits on hidden cases, logits of ±100 and ±1e4 included."
-    return check_exercise(fn, F.binary_cross_entropy_with_logits, _bce_cases(), exercise='bce_with_logits', quiet=quiet)
+    "Check a student's mean binary cross-entropy from logits, value and gradient, on hidden cases, ±100 and ±1e4 too."
+    return check_exercise(fn, F.binary_cross_entropy_with_logits, _bce_cases(), exercise='bce_with_logits',
+                          quiet=quiet, mistakes=_BCE_MISTAKES, grad_of=(0,),
+                          forbid=_loss_routes('binary_cross_entropy_with_logits', 'binary_cross_entropy'),
+                          forbid_why=": the exercise is to write it from the logit, with softplus")
+
+# %% ../../nbs/exercises/02_losses.ipynb #8b0d2f4b
+def _probs_cases():
+    "Hidden cases for `check_fixed_loss`: the lesson's pictures, a random batch, a confident mistake, one example."
+    g = torch.Generator().manual_seed(12)
+    return [
+        Case("the lesson's three pictures", (torch.softmax(torch.tensor(_LESSON_LOGITS), -1), torch.tensor([0, 3, 4])),
+             "the loss of a probability p of the right class is -log p, averaged"),
+        Case('a batch of 10, 4 classes', (torch.softmax(torch.randn(10, 4, generator=g) * 2, -1),
+                                          torch.randint(0, 4, (10,), generator=g)),
+             "row i, column target[i]: -log of that probability, averaged over the rows"),
+        Case('a confident mistake', (torch.tensor([[0.998, 0.001, 0.001], [0.2, 0.5, 0.3]]), torch.tensor([1, 1])),
+             "a right class at 0.001 must cost -log 0.001 = 6.9; minus the probability would cost almost nothing"),
+        Case('one example', (torch.tensor([[0.25, 0.75]]), torch.tensor([0])), "a batch of one example is a batch"),
+    ]
+
+def _nll_of_log(probs, target): return F.nll_loss(probs.log(), target)
+
+_FIXED_LOSS_MISTAKES = [
+    Mistake('probabilities into F.nll_loss', lambda p, t: F.nll_loss(p, t),
+            "that is the script's own line: `F.nll_loss` does not take the log, so on probabilities it returns "
+            "minus the mean probability of the right class, a negative number whose gradient is the same small "
+            "push however wrong the model is. Give it log-probabilities: `F.nll_loss(probs.log(), target)`"),
+    Mistake('cross-entropy of probabilities', lambda p, t: F.cross_entropy(p, t),
+            "`F.cross_entropy` applies its own log-softmax, so on probabilities it computes a softmax of "
+            "probabilities (nearly uniform): the loss barely moves. The probabilities need a log, not a softmax"),
+    Mistake('the log of every class', lambda p, t: -p.log().mean(),
+            "only the right class's log-probability counts: pick `probs[range(n), target]` before the log"),
+    Mistake('the log of one minus p', lambda p, t: F.nll_loss(-(1 - p).log(), t),
+            "-log(1 - p) is the loss of a 'no' answer in binary cross-entropy; here the right class's probability "
+            "p costs -log p"),
+]
+
+def check_fixed_loss(fn, # your function: (probs, target) -> the loss to train a model that outputs probabilities
+                     quiet:bool=False, # don't print the report
+                    ) -> ExerciseReport:
+    "Check a student's fix of `F.nll_loss(probs, target)`: the NLL of the log-probabilities, value and gradient."
+    return check_exercise(fn, _nll_of_log, _probs_cases(), exercise='fixed_loss', quiet=quiet,
+                          mistakes=_FIXED_LOSS_MISTAKES, grad_of=(0,))
+
+# %% ../../nbs/exercises/02_losses.ipynb #1e3a5c7e
+def _smoothing_cases() -> list:
+    "Hidden cases for `check_smoothed_target_prob`: several eps and class counts, no smoothing, two classes."
+    hint = "the loss is lowest where the prediction equals the smoothed target: what does the target give its class?"
+    return [Case(f"eps={e}, {c} classes", (e, c), hint) for e, c in [(0.1, 5), (0.1, 10), (0.2, 2), (0.0, 7),
+                                                                         (0.3, 100)]]
+
+def _smoothed_target_prob(eps, n_classes): return torch.tensor(1 - eps + eps / n_classes, dtype=torch.float64)
+
+_SMOOTHING_MISTAKES = [
+    Mistake('one, as without smoothing', lambda e, c: 1.,
+            "with label smoothing the target is not one-hot, and cross-entropy is lowest where the prediction equals "
+            "the target: a probability of 1 is no longer the optimum (smoothing caps it)"),
+    Mistake('the other convention, eps / (C - 1)', lambda e, c: 1 - e,
+            "1 - eps is the optimum of the convention that spreads eps over the C - 1 *other* classes. PyTorch's "
+            "`label_smoothing` spreads it over all C, the target's class included: (1 - eps) * one_hot + eps / C"),
+    Mistake('the share of a wrong class', lambda e, c: e / c,
+            "eps / C is what each *wrong* class gets; the target's class gets 1 - eps plus its own eps / C"),
+    Mistake('eps / C taken away', lambda e, c: 1 - e / c,
+            "the target's class loses eps and gets eps / C back: 1 - eps + eps / C"),
+]
+
+def check_smoothed_target_prob(fn, # your function: (eps, n_classes) -> the optimal probability of the target class
+                               quiet:bool=False, # don't print the report
+                              ) -> ExerciseReport:
+    "Check the probability of the right class that minimises cross-entropy with `label_smoothing=eps`."
+    return check_exercise(fn, _smoothed_target_prob, _smoothing_cases(), exercise='smoothed_target_prob',
+                          quiet=quiet, mistakes=_SMOOTHING_MISTAKES, rtol=1e-6, atol=1e-9)

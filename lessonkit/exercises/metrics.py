@@ -9,7 +9,7 @@ from .checking import *
 from ..metrics import accuracy, accuracy_multi
 
 # %% auto #0
-__all__ = ['check_accuracy', 'check_accuracy_multi']
+__all__ = ['check_accuracy', 'check_accuracy_multi', 'check_choose_thresh']
 
 # %% ../../nbs/exercises/04_metrics.ipynb #97712bb9
 def _accuracy_cases():
@@ -29,11 +29,25 @@ def _accuracy_cases():
         Case('all right', (torch.eye(3) * 5, torch.tensor([0, 1, 2])), "when every guess is right the accuracy is 1"),
     ]
 
+_ACCURACY_MISTAKES = [
+    Mistake('a count, not a share', lambda p, t: (p.argmax(1) == t).float().sum(),
+            "accuracy is the *share* of examples guessed right: divide the count by n (take the mean)"),
+    Mistake('the error rate', lambda p, t: (p.argmax(1) != t).float().mean(),
+            "you counted the wrong guesses: accuracy counts the right ones, `argmax == target`"),
+    Mistake('the largest value, not its position', lambda p, t: (p.max(1).values == t).float().mean(),
+            "`max(1).values` is the largest logit; the guess is its *position*, `argmax(1)`, a class index"),
+    Mistake('argmin', lambda p, t: (p.argmin(1) == t).float().mean(),
+            "the guess is the class with the *largest* logit or probability: argmax"),
+    Mistake('the argmax over the batch', lambda p, t: (p.argmax(0)[torch.arange(len(t)) % p.shape[1]] == t).float().mean(),
+            "the classes are on dim 1: `argmax(1)` gives one guess per example"),
+]
+
 def check_accuracy(fn, # your function: (preds of shape (N, C), class indices of shape (N,)) -> the accuracy, 0-d
                    quiet:bool=False, # don't print the report
                   ) -> ExerciseReport:
     "Check a student's argmax accuracy on hidden cases."
-    return check_exercise(fn, accuracy, _accuracy_cases(), exercise='accuracy', quiet=quiet)
+    return check_exercise(fn, accuracy, _accuracy_cases(), exercise='accuracy', quiet=quiet,
+                          mistakes=_ACCURACY_MISTAKES)
 
 def _accuracy_multi_cases():
     "Hidden cases for the multi-label accuracy exercise: small logits, thresholds other than 0.5, extreme logits."
@@ -45,6 +59,8 @@ def _accuracy_multi_cases():
     return [
         Case('small logits', (small, small_target), "apply the sigmoid to the logits, then compare with `thresh`: "
                                                      "a logit of 0.3 is a probability of 0.57, a yes"),
+        Case('logits between 0 and 0.5', (torch.tensor([[0.1, 0.4, 0.2, -0.3]]), torch.tensor([[1., 1., 1., 0.]])),
+             "a logit of 0.1 is a probability of 0.52, above 0.5: compare probabilities, not logits, with `thresh`"),
         Case('20 items, 5 labels', (rand, rand_target), "average over every label of every item, not per item"),
         Case('thresh=0.2', (rand, rand_target), "use the `thresh` argument, not a fixed 0.5", dict(thresh=0.2)),
         Case('thresh=0.8', (small, small_target), "use the `thresh` argument, not a fixed 0.5", dict(thresh=0.8)),
@@ -54,9 +70,74 @@ def _accuracy_multi_cases():
              "a probability equal to `thresh` is not above it: use `>`, not `>=`"),
     ]
 
+def _multi(probs, t, thresh): return ((probs > thresh) == t.bool()).float().mean()
+
+_ACCURACY_MULTI_MISTAKES = [
+    Mistake('no sigmoid', lambda x, t, thresh=0.5: _multi(x, t, thresh),
+            "you compared the logits with `thresh`, which is a probability: apply the sigmoid first (a logit of 0.1 "
+            "is a probability of 0.52, a yes). On outputs that are probabilities already, as fastai's `get_preds` "
+            "returns, the sigmoid must *not* be applied again; on logits it must"),
+    Mistake('the sigmoid twice', lambda x, t, thresh=0.5: _multi(torch.sigmoid(torch.sigmoid(x)), t, thresh),
+            "you applied the sigmoid twice: the sigmoid of a probability lies in [0.5, 0.73], so at 0.5 every label "
+            "is a yes. Once, on the logits"),
+    Mistake('a fixed 0.5', lambda x, t, thresh=0.5: _multi(torch.sigmoid(x), t, 0.5),
+            "use the `thresh` you are given: it is a decision made after the model, not always 0.5"),
+    Mistake('whole rows', lambda x, t, thresh=0.5: ((torch.sigmoid(x) > thresh) == t.bool()).all(1).float().mean(),
+            "you counted an item as right only when all its labels are: per-label accuracy averages over every "
+            "label of every item"),
+    Mistake('at or above the threshold', lambda x, t, thresh=0.5: ((torch.sigmoid(x) >= thresh) == t.bool()).float().mean(),
+            "a probability equal to `thresh` is not above it: use `>`, not `>=` (a logit of 0 is exactly 0.5)"),
+    Mistake('the argmax of each row', lambda x, t, thresh=0.5: (x.argmax(1) == t.argmax(1)).float().mean(),
+            "a multi-label item can have any number of labels: answer each label yes or no with the threshold, "
+            "not one class per item"),
+]
+
 def check_accuracy_multi(fn, # your function: (logits, 0/1 targets of the same shape, thresh=0.5) -> per-label accuracy
                          quiet:bool=False, # don't print the report
                         ) -> ExerciseReport:
     "Check a student's multi-label accuracy from logits on hidden cases, thresholds other than 0.5 included."
     def reference(x, t, thresh=0.5): return accuracy_multi(x, t, thresh=thresh)
-    return check_exercise(fn, reference, _accuracy_multi_cases(), exercise='accuracy_multi', quiet=quiet)
+    return check_exercise(fn, reference, _accuracy_multi_cases(), exercise='accuracy_multi', quiet=quiet,
+                          mistakes=_ACCURACY_MULTI_MISTAKES)
+
+# %% ../../nbs/exercises/04_metrics.ipynb #4d6f8b0d
+def _thresh_cases() -> list:
+    "Hidden cases for `check_choose_thresh`: a best threshold away from 0.5, logits that mislead, ties."
+    g = torch.Generator().manual_seed(8)
+    rare = torch.randn(200, 3, generator=g) - 1.5  # labels that are rarely on: a low threshold catches them
+    rare_t = (torch.sigmoid(rare + torch.randn(200, 3, generator=g)) > 0.35).float()
+    cands = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    return [
+        Case('rare labels', (rare, rare_t, cands), "try every candidate: apply the sigmoid, threshold with `>`, "
+                                                   "compare with the targets and average; keep the best"),
+        Case('one item, a tie', (torch.tensor([[0.2, -1.]]), torch.tensor([[1., 0.]]), [0.3, 0.4, 0.5, 0.6]),
+             "several candidates tie here: return the first of them"),
+        Case('logits above 0 that are no', (torch.tensor([[0.3, 0.35, 2., -1.], [0.32, 2.5, -2., 0.25]]),
+                                            torch.tensor([[0., 0., 1., 0.], [0., 1., 0., 0.]]), [0.25, 0.5, 0.6, 0.75]),
+             "the candidates are probabilities: compare them with sigmoid(logits), not with the logits"),
+    ]
+
+def _choose_thresh(x, t, candidates, to_probs=torch.sigmoid, pick=max, last=False):
+    "The candidate with the best (`pick`) per-label accuracy, the first of ties (the last with `last`), as a number."
+    accs = [((to_probs(x) > c) == t.bool()).float().mean().item() for c in candidates]
+    best = [c for c, a in zip(candidates, accs) if a == pick(accs)]
+    return torch.tensor(float(best[-1] if last else best[0]), dtype=torch.float64)
+
+_THRESH_MISTAKES = [
+    Mistake('thresholds compared with the logits', lambda x, t, c: _choose_thresh(x, t, c, to_probs=lambda v: v),
+            "the candidates are probabilities, and you compared them with the logits: apply the sigmoid first"),
+    Mistake('always 0.5', lambda x, t, c: 0.5,
+            "0.5 is a default, not a choice: measure the accuracy at each candidate on these validation items and "
+            "keep the best"),
+    Mistake('the worst threshold', lambda x, t, c: _choose_thresh(x, t, c, pick=min),
+            "keep the threshold with the *highest* accuracy"),
+    Mistake('the last of the ties', lambda x, t, c: _choose_thresh(x, t, c, last=True),
+            "when several candidates give the same accuracy, return the first of them"),
+]
+
+def check_choose_thresh(fn, # your function: (logits, 0/1 targets, candidates) -> the best candidate threshold
+                        quiet:bool=False, # don't print the report
+                       ) -> ExerciseReport:
+    "Check a student's choice of the multi-label threshold with the highest per-label accuracy (first of ties)."
+    return check_exercise(fn, _choose_thresh, _thresh_cases(), exercise='choose_thresh', quiet=quiet,
+                          mistakes=_THRESH_MISTAKES, rtol=0, atol=1e-9)

@@ -9,45 +9,183 @@ import torch
 from .checking import *
 
 # %% auto #0
-__all__ = ['check_softmax', 'check_log_softmax', 'check_logsumexp']
+__all__ = ['check_softmax', 'check_log_softmax', 'check_logsumexp', 'check_temperature_from_probs']
 
 # %% ../../nbs/exercises/01_probabilities.ipynb #b83d00ea
-def _softmax_cases():
-    "Hidden cases shared by the softmax exercises: ordinary, batched, extreme and masked logits."
-    g = torch.Generator().manual_seed(0)
-    return [
-        Case('five logits', (torch.tensor([0.6, -1.2, 2.1, 0.3, -0.5]),),
-             "exponentiate, then divide by the sum of the exponentials"),
-        Case('a batch of 4 rows', (torch.randn(4, 6, generator=g),),
-             "work along the last dimension only: `dim=-1, keepdim=True`, so that each row is its own distribution"),
-        Case('logits near 100 (float32)', (torch.tensor([[100., 90., 80.]]),),
-             "subtract each row's maximum before exp"),
-        Case('logits of ±1e4', (torch.tensor([[1e4, -1e4, 0.], [-1e4, -1e4 + 1, -1e4]]),),
-             "subtract each row's maximum (not the overall maximum) before exp"),
-        Case('very negative logits', (torch.tensor([[-1000., -1001.]]),),
-             "exp(-1000) underflows to 0, so the naive sum is 0: subtract the maximum first"),
-        Case('a masked class (-inf)', (torch.tensor([[1., -math.inf, 2.]]),),
-             "exp(-inf) is 0: a masked class must get probability 0 (keep -inf as it is)"),
-        Case('one class', (torch.tensor([[3.]]),), "with a single class, its probability is 1"),
-    ]
+_LOGITS = {
+    'five logits': torch.tensor([0.6, -1.2, 2.1, 0.3, -0.5]),
+    'a batch of 4 rows': torch.randn(4, 6, generator=torch.Generator().manual_seed(0)),
+    'logits near 100 (float32)': torch.tensor([[100., 90., 80.]]),
+    'logits of ±1e4': torch.tensor([[1e4, -1e4, 0.], [-1e4, -1e4 + 1, -1e4]]),
+    'very negative logits': torch.tensor([[-1000., -1001.]]),
+    'a masked class (-inf)': torch.tensor([[1., -math.inf, 2.]]),
+    'one class': torch.tensor([[3.]]),
+}
+_AT_1E4 = 8 * torch.finfo(torch.float32).eps * 1e4  # 8 spacings of float32 at 1e4
+
+def _cases(hints:dict, tolerances:dict={}) -> list:
+    "The shared logits with an exercise's own hints (and tolerances)."
+    return [Case(name, (x,), hints[name], atol=tolerances.get(name)) for name, x in _LOGITS.items()]
+
+def _routes(name:str) -> list:
+    "Every public route to a torch function: module, method, `torch.nn.functional`, `torch.special`, lessonkit."
+    return [f'torch.{name}', f'torch.Tensor.{name}', f'torch.nn.functional.{name}', f'torch.special.{name}',
+            f'lessonkit.probabilities.{name}', f'lessonkit.{name}']
+
+_SOFTMAX_HINTS = {
+    'five logits': "exponentiate, then divide by the sum of the exponentials",
+    'a batch of 4 rows': "work along the last dimension only: `dim=-1, keepdim=True`, so that each row is its own "
+                         "distribution",
+    'logits near 100 (float32)': "subtract each row's maximum before exp",
+    'logits of ±1e4': "subtract each row's maximum (not the overall maximum) before exp",
+    'very negative logits': "exp(-1000) underflows to 0, so the naive sum is 0: subtract the maximum first",
+    'a masked class (-inf)': "exp(-inf) is 0: a masked class must get probability 0 (keep -inf as it is)",
+    'one class': "with a single class, its probability is 1",
+}
+
+def _shifted(x): return x - x.max(-1, keepdim=True).values
+def _exp_ratio(z): return z.exp() / z.exp().sum(-1, keepdim=True)
+
+_SOFTMAX_MISTAKES = [
+    Mistake('exp without the shift', lambda x: x.exp() / x.exp().sum(-1, keepdim=True),
+            "exp(100) overflows float32 to inf, and inf / inf is NaN: subtract each row's maximum before exp (the "
+            "softmax of shifted logits is the same softmax)"),
+    Mistake('one maximum for the whole batch', lambda x: (x - x.max()).exp() / (x - x.max()).exp().sum(-1, keepdim=True),
+            "you subtracted the largest logit of the whole tensor: a row whose logits are far below it underflows to "
+            "0/0. Subtract each row's own maximum, `x.max(dim=-1, keepdim=True).values`"),
+    Mistake('dividing by the sum of the whole tensor', lambda x: _shifted(x).exp() / _shifted(x).exp().sum(),
+            "you divided by the sum over every row at once: sum over the last dimension only, with "
+            "`keepdim=True`, so that each row sums to 1"),
+    Mistake('no division', lambda x: _shifted(x).exp(),
+            "you exponentiated but did not divide by the row's sum: probabilities sum to 1"),
+    Mistake('a sigmoid per class', torch.sigmoid,
+            "a sigmoid treats each class as its own yes/no question, so the row does not sum to 1: softmax divides "
+            "the exponentials by their sum"),
+    Mistake('a masked class turned into 0', lambda x: _exp_ratio(_shifted(x.nan_to_num(neginf=0.))),
+            "a logit of -inf is a class the row does not have: its probability must be 0, so keep the -inf (exp of "
+            "it is 0) instead of replacing it"),
+]
 
 def check_softmax(fn, # your function: logits (a float tensor, classes on the last dim) -> probabilities
                   quiet:bool=False, # don't print the report
                  ) -> ExerciseReport:
     "Check a student's softmax over the last dimension on hidden cases, with a hint for each failure."
-    return check_exercise(fn, lambda x: torch.softmax(x, -1), _softmax_cases(), exercise='softmax', quiet=quiet)
+    return check_exercise(fn, lambda x: torch.softmax(x, -1), _cases(_SOFTMAX_HINTS), exercise='softmax',
+                          quiet=quiet, mistakes=_SOFTMAX_MISTAKES,
+                          forbid=_routes('softmax') + _routes('log_softmax'),
+                          forbid_why=": the exercise is to write softmax with exp, max and sum")
+
+_LOG_SOFTMAX_HINTS = {
+    'five logits': "the log-probabilities are x - logsumexp(x), the logits minus the log of the sum of their exps",
+    'a batch of 4 rows': "work along the last dimension only, with `keepdim=True`, so that each row is its own "
+                         "distribution",
+    'logits near 100 (float32)': "exp(100) overflows: compute logsumexp as m + log(sum(exp(x - m))) with m the row's "
+                                 "maximum (or use `torch.logsumexp`)",
+    'logits of ±1e4': "shift by each row's own maximum (not the overall maximum); x - logsumexp(x) is accurate here "
+                      "to float32's spacing at 1e4",
+    'very negative logits': "exp(-1000) underflows to 0 and log 0 is -inf: shift by the maximum first",
+    'a masked class (-inf)': "a masked class (-inf) keeps log-probability -inf; the others are as without it",
+    'one class': "with a single class, its probability is 1 and its log-probability 0",
+    'a probability that underflows': "log(softmax(x)) gives -inf when a probability underflows: compute "
+                                     "x - logsumexp(x), which never forms the tiny probability",
+}
+
+_LOG_SOFTMAX_MISTAKES = [
+    Mistake('the log of a softmax', lambda x: _exp_ratio(_shifted(x)).log(),
+            "you took the log of the probabilities: a probability of e^-200 underflows float32 to 0, and log 0 is "
+            "-inf. Compute x - logsumexp(x), which never forms the tiny probability"),
+    Mistake('logsumexp without the shift', lambda x: x - x.exp().sum(-1, keepdim=True).log(),
+            "exp(100) overflows float32, so the log of the sum of exps is inf: compute logsumexp as "
+            "m + log(sum(exp(x - m))), m the row's maximum, or call `torch.logsumexp`"),
+    Mistake('the maximum for logsumexp', lambda x: x - x.max(-1, keepdim=True).values,
+            "x - max(x) is only the first part: log-softmax is x - m - log(sum(exp(x - m))); the log of the sum "
+            "is missing"),
+    Mistake('one maximum for the whole batch', lambda x: (x - x.max()) - (x - x.max()).exp().sum(-1, keepdim=True).log(),
+            "you subtracted the largest logit of the whole tensor: a row far below it has every exp underflow to "
+            "0. Use each row's own maximum"),
+]
 
 def check_log_softmax(fn, # your function: logits (a float tensor, classes on the last dim) -> log-probabilities
                       quiet:bool=False, # don't print the report
                      ) -> ExerciseReport:
     "Check a student's log-softmax over the last dimension on hidden cases, with a hint for each failure."
-    underflow = Case('a probability that underflows', (torch.tensor([[0., -200.]]),),
-                     "log(softmax(x)) gives -inf when a probability underflows: compute x - logsumexp(x)")
-    cases = _softmax_cases() + [underflow]
-    return check_exercise(fn, lambda x: torch.log_softmax(x, -1), cases, exercise='log_softmax', quiet=quiet)
+    cases = _cases(_LOG_SOFTMAX_HINTS, {'logits of ±1e4': _AT_1E4})
+    cases += [Case('a probability that underflows', (torch.tensor([[0., -200.]]),),
+                   _LOG_SOFTMAX_HINTS['a probability that underflows'])]
+    return check_exercise(fn, lambda x: torch.log_softmax(x, -1), cases, exercise='log_softmax', quiet=quiet,
+                          mistakes=_LOG_SOFTMAX_MISTAKES, forbid=_routes('log_softmax'),
+                          forbid_why=": the exercise is to write log-softmax (logsumexp is allowed)")
+
+_LOGSUMEXP_HINTS = {
+    'five logits': "log of the sum of the exponentials, over the last dimension, which disappears",
+    'a batch of 4 rows': "one number per row: sum over the last dimension only (no `keepdim`: it disappears)",
+    'logits near 100 (float32)': "exp(100) overflows: compute m + log(sum(exp(x - m))) with m the row's maximum",
+    'logits of ±1e4': "shift by each row's own maximum, not the overall maximum",
+    'very negative logits': "exp(-1000) underflows to 0 and log 0 is -inf: shift by the maximum first",
+    'a masked class (-inf)': "a masked class (-inf) adds exp(-inf) = 0 to the sum: it changes nothing",
+    'one class': "with a single class, logsumexp is that logit",
+}
+
+_LOGSUMEXP_MISTAKES = [
+    Mistake('exp without the shift', lambda x: x.exp().sum(-1).log(),
+            "exp(100) overflows float32 to inf (and exp(-1000) underflows to 0): compute "
+            "m + log(sum(exp(x - m))), with m each row's maximum, so that the largest exp is exactly 1"),
+    Mistake('the maximum alone', lambda x: x.max(-1).values,
+            "the maximum is only the first term: logsumexp is m + log(sum(exp(x - m))), at least m and at most "
+            "m + log C"),
+    Mistake('one maximum for the whole batch', lambda x: x.max() + (x - x.max()).exp().sum(-1).log(),
+            "you shifted by the largest logit of the whole tensor: a row far below it has every exp underflow to "
+            "0. Use each row's own maximum"),
+    Mistake('the sum of exps, no log', lambda x: (x - x.max(-1, keepdim=True).values).exp().sum(-1),
+            "logsumexp is the log of the sum: add the maximum back and take the log, m + log(sum(exp(x - m)))"),
+]
 
 def check_logsumexp(fn, # your function: x (a float tensor) -> log(sum(exp(x))) over the last dim, which is removed
                     quiet:bool=False, # don't print the report
                    ) -> ExerciseReport:
     "Check a student's logsumexp over the last dimension on hidden cases, with a hint for each failure."
-    return check_exercise(fn, lambda x: torch.logsumexp(x, -1), _softmax_cases(), exercise='logsumexp', quiet=quiet)
+    return check_exercise(fn, lambda x: torch.logsumexp(x, -1), _cases(_LOGSUMEXP_HINTS), exercise='logsumexp',
+                          quiet=quiet, mistakes=_LOGSUMEXP_MISTAKES, forbid=_routes('logsumexp'),
+                          forbid_why=": the exercise is to write logsumexp with exp, max, sum and log")
+
+# %% ../../nbs/exercises/01_probabilities.ipynb #2f6b8d4e
+_PROBS_T = torch.softmax(torch.tensor([[0.6, -1.2, 2.1, 0.3, -0.5]]), -1)
+
+def _probs_cases() -> list:
+    "Hidden cases for `check_temperature_from_probs`: one row or several, T above and below 1, zeros, sure rows."
+    g = torch.Generator().manual_seed(1)
+    batch = torch.softmax(torch.randn(3, 4, generator=g) * 2, -1)
+    return [
+        Case('five probabilities, T = 2', (_PROBS_T[0], 2.), "T > 1 flattens: the largest probability must fall"),
+        Case('a batch of 3 rows, T = 0.5', (batch, 0.5), "each row is its own distribution: work along the last "
+                                                          "dimension, and T < 1 sharpens"),
+        Case('T = 1', (batch, 1.), "at T = 1 the probabilities come back unchanged"),
+        Case('a class with probability 0', (torch.tensor([[0.5, 0., 0.5]]), 3.),
+             "a probability of 0 (log-probability -inf) stays 0 at any temperature"),
+        Case('a sure row, T = 10', (torch.tensor([[0.9999, 0.0001]]), 10.),
+             "a large T pulls even a sure row towards the uniform"),
+    ]
+
+def _at_temperature(probs, T): return torch.softmax(probs.log() / T, -1)
+
+_PROBS_T_MISTAKES = [
+    Mistake('probabilities used as logits', lambda p, T: torch.softmax(p / T, -1),
+            "you gave the probabilities to softmax as if they were logits: softmax of numbers between 0 and 1 is "
+            "nearly uniform whatever T is. Logits are log p plus a constant per row, and softmax ignores the "
+            "constant (shift invariance): use softmax(log(p) / T)"),
+    Mistake('probabilities divided by T', lambda p, T: (p / T) / (p / T).sum(-1, keepdim=True),
+            "dividing every probability by T and renormalising gives back the same probabilities: T divides the "
+            "logits, log p, not the probabilities"),
+    Mistake('the power the wrong way', lambda p, T: p ** T / (p ** T).sum(-1, keepdim=True),
+            "T > 1 must flatten the distribution and p ** T sharpens it: dividing log p by T is raising p to 1/T"),
+    Mistake('not renormalised', lambda p, T: p ** (1 / T),
+            "p ** (1/T) is right up to a constant per row: divide by the row's sum so that it sums to 1 (the "
+            "constant is the shift that softmax ignores)"),
+]
+
+def check_temperature_from_probs(fn, # your function: (probs, T) -> the probabilities at temperature T
+                                 quiet:bool=False, # don't print the report
+                                ) -> ExerciseReport:
+    "Check a student's temperature applied to probabilities (no logits) on hidden cases."
+    return check_exercise(fn, _at_temperature, _probs_cases(), exercise='temperature_from_probs', quiet=quiet,
+                          mistakes=_PROBS_T_MISTAKES)

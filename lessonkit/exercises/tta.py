@@ -9,7 +9,7 @@ from .checking import *
 from ..tta import tta_average, shift_images
 
 # %% auto #0
-__all__ = ['check_tta_from_log', 'check_shift']
+__all__ = ['check_tta_from_log', 'check_shift', 'check_choose_beta']
 
 # %% ../../nbs/exercises/07_tta.ipynb #b7a89730
 def _tta_cases():
@@ -26,16 +26,37 @@ def _tta_cases():
              "exp(-1e4) is 0, which is fine: average the probabilities 1 and 0 to get 0.5 each"),
         Case('one prediction', (torch.log_softmax(torch.randn(1, 3, 4, generator=g), -1),),
              "with a single prediction the average is that prediction's probabilities"),
-        Case('predictions that disagree strongly', (disagree,), "renormalising a geometric mean makes rows sum to 1 "
-             "but gives other values: average the probabilities themselves"),
+        Case('predictions that disagree strongly', (disagree,), "exp(mean of log-probabilities) of predictions that "
+             "disagree sums to far less than 1: average the probabilities, or renormalise the geometric mean"),
     ]
+
+def _pooled(s): return torch.softmax(s.mean(0), -1)
+
+_TTA_MISTAKES = [
+    Mistake('the geometric mean, not renormalised', lambda s: s.mean(0).exp(),
+            "exp(mean of log-probabilities) is the geometric mean of the probabilities, and its rows sum to less "
+            "than 1 whenever the predictions disagree: average the probabilities (`s.exp().mean(0)`), or divide the "
+            "geometric mean by its row's sum (`softmax(s.mean(0), -1)`, log-linear pooling)"),
+    Mistake('renormalised after exp', lambda s: s.mean(0).exp() / s.mean(0).exp().sum(-1, keepdim=True),
+            "renormalising the geometric mean is log-linear pooling, a rule the exercise accepts, but exp of a mean "
+            "log-probability of -5000 underflows to 0, and 0 / 0 is NaN: renormalise in log space, "
+            "`softmax(s.mean(0), -1)`"),
+    Mistake('averaged over the items', lambda s: s.exp().mean(1),
+            "the predictions are on dim 0: average over dim 0, one row per item remains"),
+    Mistake('a sum, not a mean', lambda s: s.exp().sum(0),
+            "adding n predictions gives rows that sum to n: divide by n (the mean)"),
+    Mistake('the first prediction only', lambda s: s.exp()[0], "average all n predictions, not only the first"),
+    Mistake('the largest of the predictions', lambda s: s.exp().max(0).values,
+            "the maximum of each class over the predictions is not an average, and its rows need not sum to 1"),
+]
 
 def check_tta_from_log(fn, # your function: log-probabilities (n, N, C) -> averaged probabilities (N, C)
                        quiet:bool=False, # don't print the report
                       ) -> ExerciseReport:
-    "Check a student's TTA average of a stack of log-probabilities on hidden cases."
+    "Check a student's TTA average of log-probabilities: the mean of the probabilities, or log-linear pooling."
     def reference(s): return tta_average(s, from_log=True)
-    return check_exercise(fn, reference, _tta_cases(), exercise='tta_from_log', quiet=quiet)
+    return check_exercise(fn, reference, _tta_cases(), exercise='tta_from_log', quiet=quiet, mistakes=_TTA_MISTAKES,
+                          alternatives={'log-linear pooling (the renormalised geometric mean)': _pooled})
 
 def _shift_cases():
     "Hidden cases for `check_shift`: each direction, two at once, no shift, non-square images, a shift past the edge."
@@ -56,8 +77,72 @@ def _shift_cases():
                                                        "before slicing, since a slice past the edge is not empty"),
     ]
 
+_SHIFT_MISTAKES = [
+    Mistake('rolled round', lambda x, dx, dy: torch.roll(x, (dy, dx), (-2, -1)),
+            "`torch.roll` wraps the pixels that leave one edge round to the other: a shifted image has zeros (blank "
+            "paper) at the uncovered edge"),
+    Mistake('dx and dy swapped', lambda x, dx, dy: shift_images(x, dy, dx),
+            "dx moves columns (the last dimension, to the right), dy moves rows (dim -2, down)"),
+    Mistake('the wrong way', lambda x, dx, dy: shift_images(x, -dx, -dy),
+            "a positive dx moves the image right: the pixel in column j goes to column j + dx"),
+    Mistake('no size guard', lambda x, dx, dy: _unguarded_shift(x, dx, dy),
+            "a shift as large as the image leaves nothing, but a slice past the edge is not empty in Python: "
+            "return zeros when |dx| >= W or |dy| >= H, before slicing"),
+]
+
+def _unguarded_shift(x, dx, dy):
+    "Slices for the covered part, with no check that the shift is smaller than the image."
+    out, h, w = torch.zeros_like(x), x.shape[-2], x.shape[-1]
+    out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        x[..., max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
 def check_shift(fn, # your function: (images (N, 1, H, W), dx, dy) -> shifted images, zeros at the uncovered edges
                 quiet:bool=False, # don't print the report
                ) -> ExerciseReport:
     "Check a student's whole-pixel image shift on hidden cases."
-    return check_exercise(fn, shift_images, _shift_cases(), exercise='shift', quiet=quiet)
+    return check_exercise(fn, shift_images, _shift_cases(), exercise='shift', quiet=quiet, mistakes=_SHIFT_MISTAKES)
+
+# %% ../../nbs/exercises/07_tta.ipynb #f1e3a5b7
+def _beta_cases() -> list:
+    "Hidden cases for `check_choose_beta`: the plain prediction best, the augmented mean best, a blend best."
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 4, (40,), generator=g)
+    hot = torch.nn.functional.one_hot(y, 4)
+    good = torch.softmax(hot * 2. + torch.randn(40, 4, generator=g), 1)
+    noisy = torch.softmax(torch.randn(3, 40, 4, generator=g) * 2 + hot * 0.5, 2)
+    weak = torch.softmax(hot * 1. + torch.randn(40, 4, generator=g) * 1.5, 1)
+    strong = torch.softmax(hot * 2.5 + torch.randn(3, 40, 4, generator=g), 2)
+    p3 = torch.softmax(hot * 1.5 + torch.randn(40, 4, generator=g) * 1.2, 1)
+    a3 = torch.softmax(hot * 1.5 + torch.randn(3, 40, 4, generator=g) * 1.2, 2)
+    betas = [0., 0.25, 0.5, 0.75, 1.]
+    hint = "blend with each beta (beta * stack[0] + (1 - beta) * mean of stack[1:]), compute its NLL, keep the lowest"
+    return [Case('the plain prediction is best', (torch.cat([good[None], noisy]), y, betas), hint),
+            Case('the augmented mean is best', (torch.cat([weak[None], strong]), y, betas), hint),
+            Case('a blend is best', (torch.cat([p3[None], a3]), y, betas), hint)]
+
+def _beta_score(stack, y, b, by='nll'):
+    p = b * stack[0] + (1 - b) * stack[1:].mean(0)
+    return -p[range(len(y)), y].log().mean().item() if by == 'nll' else -(p.argmax(1) == y).float().mean().item()
+
+def _choose_beta(stack, targets, betas, by='nll', swap=False, worst=False):
+    "The candidate with the lowest score (`by` NLL or minus accuracy), first of ties; `swap`, `worst`: mistakes."
+    scores = [_beta_score(stack, targets, 1 - b if swap else b, by) for b in betas]
+    best = (max if worst else min)(scores)
+    return torch.tensor(float(betas[scores.index(best)]), dtype=torch.float64)
+
+_BETA_MISTAKES = [
+    Mistake('beta weighs the augmented mean', lambda s, y, b: _choose_beta(s, y, b, swap=True),
+            "beta is the weight of `stack[0]`, the *un-augmented* prediction; the augmented mean gets 1 - beta "
+            "(fastai's `tta` likewise: `torch.lerp(aug_preds, preds, beta)`)"),
+    Mistake('chosen by accuracy', lambda s, y, b: _choose_beta(s, y, b, by='accuracy'),
+            "accuracy moves in steps and ties across several beta: choose by the NLL, which every probability moves"),
+    Mistake('the highest NLL', lambda s, y, b: _choose_beta(s, y, b, worst=True), "keep the *lowest* NLL"),
+]
+
+def check_choose_beta(fn, # your function: (stack of probabilities (n, N, C), targets (N,), betas) -> the best beta
+                      quiet:bool=False, # don't print the report
+                     ) -> ExerciseReport:
+    "Check a student's choice of TTA's beta by the validation NLL of the blend."
+    return check_exercise(fn, _choose_beta, _beta_cases(), exercise='choose_beta', quiet=quiet,
+                          mistakes=_BETA_MISTAKES, rtol=0, atol=1e-9)
