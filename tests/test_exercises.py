@@ -252,6 +252,9 @@ def test_fix_double_softmax():
     assert_named(check_fix_double_softmax(lambda model, loss: (model, loss), quiet=True), 'the script unchanged')
     assert_named(check_fix_double_softmax(lambda model, loss: (model, nn.NLLLoss()), quiet=True),
                  'NLLLoss on probabilities')
+    from lessonkit.digits import digits_model  # lesson 5 trains the digits network that ends in logits: copied, it
+    lesson_cell = lambda model, loss: (digits_model(seed=0), nn.CrossEntropyLoss())  # drops the model it was given
+    assert not check_fix_double_softmax(lesson_cell, quiet=True)
 
 def test_decode_and_margin_and_confusion_matrix_accept_right_answers():
     assert check_decode(lambda p, ml, thresh=0.5: p > thresh if ml else p.argmax(1), quiet=True)
