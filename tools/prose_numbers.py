@@ -1,4 +1,7 @@
-"""Every number a lesson's prose quotes is a number its executed notebook prints: `python tools/prose_numbers.py`.
+"""Every number a lesson's prose quotes is a number its executed notebook prints.
+
+Usage: `python tools/prose_numbers.py [--no-execute] [lesson ...]` (default: every lesson), the `prose` check of
+`make test`.
 
 For each lesson of the site (docs/pages.toml), the numbers in its markdown cells are compared with what its executed
 notebook prints: the outputs the site build keeps in jupyter-cache (docs/_build/.jupyter_cache), read as they are when
@@ -9,8 +12,9 @@ lesson is executed here in a fresh kernel (`--no-execute`, what `make test` pass
   3.3286; 0.80 needs a printed value within 0.005 of 0.80. A percentage also passes on a printed fraction (96.38 % on
   0.9638), and so do percentage points; a number written with a sign (-0.0100, +0.3) must match the sign; 1.2e-5
   is read to its mantissa's digits; a whole number after "about" (about 163,000) to its digits before the zeros;
-- when it is a number literal of one of the notebook's code cells, exactly (an input the prose repeats, a logit;
-  comments and strings do not count);
+- when the notebook writes it, exactly (an input the prose repeats, a logit): a number literal of a code cell, or
+  arithmetic on literals only (`2**16` is 65,536), or a number in the data-* attributes of its explorers and
+  questions (their starting state); numbers in comments and strings do not count;
 - when docs/prose_numbers.toml lists it for that notebook as a definitional constant, with its reason.
 
 A whole number the code prints anywhere (2, 10) passes on any such output: the check is weak for small integers and
@@ -19,7 +23,7 @@ entities, issue numbers (pytorch#55902), list markers, citation years (Lin et al
 ("lesson 6", "Exercise 2"), version numbers (3.11.7). A failure names the notebook, the cell (its id and the heading
 above it), the number with the words around it, and the nearest printed value; an entry of docs/prose_numbers.toml
 that no prose needs any more fails too, so that the list stays short."""
-import io, json, math, re, sqlite3, sys, time, tokenize, tomllib
+import ast, functools, json, math, operator, re, sqlite3, sys, time, tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +34,6 @@ from tools.site import cells as nbcells
 from tools.site.paths import EXEC_CACHE, SRC
 
 CONSTANTS = ROOT/'docs'/'prose_numbers.toml'
-_SIGN = '-−+'
 _NUMBER = re.compile(
     r'(?:(?<![\w.])(?P<sign>[-−+]))?(?<![\w.])'
     r'(?P<whole>[1-9]\d{0,2}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?!\.\d)'  # 1,797 · 0.9638 (not a version 3.11.7)
@@ -56,6 +59,9 @@ _SKIP = [re.compile(p, re.S | re.M) for p in (
 )]
 _HEADING = re.compile(r'^#{1,6}\s+(.*)$', re.M)
 _OUT_NUMBER = re.compile(r'(?<![\w.])([-−]?)(\d+(?:,\d{3})*)(\.\d+)?(?:[eE]([-+]?\d+))?')
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_DATA_ATTR = re.compile(r'''\sdata-[\w-]+\s*=\s*(?:"([^"]*)"|'([^']*)')''')
 _SHOW_DOC = re.compile(r'^\s*show_doc\(')  # an author's show_doc cell: the site shows it as an API entry
 
 
@@ -82,7 +88,7 @@ class Number:
 
 
 def _number(m, approx:bool=False) -> Number:
-    "The Number of a `_NUMBER` match; `approx`: it follows \"about\", so a whole number's trailing zeros are not digits."
+    "The Number of a `_NUMBER` match; `approx`: it follows \"about\" (a whole number's trailing zeros are no digits)."
     sign, whole, frac, exp, pct = m.group('sign'), m.group('whole').replace(',', ''), m.group('frac') or '', \
         m.group('exp'), m.group('pct')
     exp = int(exp.replace('−', '-')) if exp else 0
@@ -117,19 +123,33 @@ def printed_values(text:str) -> list:
     return out
 
 
+def _constant(node):
+    "The value of a number literal, or of arithmetic on literals only (2**16, -1e4, 1 / 40); None for anything else."
+    if isinstance(node, ast.Constant):
+        return float(node.value) if isinstance(node.value, (int, float)) and not isinstance(node.value, bool) else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _constant(node.operand)
+        return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        a, b = _constant(node.left), _constant(node.right)
+        if a is None or b is None or (isinstance(node.op, ast.Pow) and abs(b) > 64): return None
+        try: return float(_OPS[type(node.op)](a, b))
+        except (ArithmeticError, ValueError, TypeError): return None
+    return None
+
+
 def code_values(src:str) -> list:
-    "The number literals of some Python code (a unary minus read), not numbers in comments or strings."
-    lines = ['' if l.lstrip().startswith(('%', '!')) else l for l in src.splitlines()]  # IPython magics, shell lines
-    out, prev = [], None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO('\n'.join(lines) + '\n').readline):
-            if tok.type == tokenize.NUMBER:
-                try: v = float(tok.string)
-                except ValueError: v = None  # 0x10, 1j
-                if v is not None: out.append(-v if prev == '-' else v)
-            if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT): prev = tok.string
-    except (tokenize.TokenError, SyntaxError): pass  # a cell that does not tokenize: the literals read so far
-    return out
+    """The numbers some Python code writes: its number literals (a unary minus read) and arithmetic on literals only
+    (`2**16` is also 65536); not numbers in comments, strings or names."""
+    code = '\n'.join('' if l.lstrip().startswith(('%', '!')) else l for l in src.splitlines())  # IPython magics
+    try: tree = ast.parse(code)
+    except SyntaxError: return []
+    return [v for v in map(_constant, ast.walk(tree)) if v is not None and math.isfinite(v)]
+
+
+def attribute_values(markdown:str) -> list:
+    "The numbers in the data-* attributes of a markdown cell's HTML: an explorer's or a question's starting state."
+    return [v for m in _DATA_ATTR.finditer(markdown) for v in printed_values(m.group(1) or m.group(2) or '')]
 
 
 def _widget_text(nb:dict) -> str:
@@ -175,11 +195,13 @@ def cached(page):
     db = EXEC_CACHE/'global.db'
     if not db.exists(): return None
     con = sqlite3.connect(f'file:{db}?mode=ro', uri=True)
-    try: row = con.execute('SELECT hashkey FROM nbcache WHERE uri = ? ORDER BY created DESC LIMIT 1',
-                           (str(SRC/f'{page.name}.ipynb'),)).fetchone()
-    except sqlite3.Error: row = None
+    try: rows = con.execute('SELECT hashkey, uri FROM nbcache ORDER BY created DESC').fetchall()
+    except sqlite3.Error: rows = []
     finally: con.close()
-    path = row and EXEC_CACHE/'executed'/row[0]/'base.ipynb'
+    # the newest execution of docs/_build/src/<page>.ipynb, read by its path in the build folder, so that a copy of
+    # the checkout (another path) still finds it; whether it is current is decided below, from its code
+    key = '/' + (SRC/f'{page.name}.ipynb').relative_to(SRC.parent.parent).as_posix()
+    path = next((EXEC_CACHE/'executed'/h/'base.ipynb' for h, uri in rows if Path(uri).as_posix().endswith(key)), None)
     if not path or not path.exists(): return None
     nb = json.loads(path.read_text(encoding='utf-8'))
     for c in nb['cells']: c['source'] = nbcells.source(c)
@@ -187,20 +209,27 @@ def cached(page):
             if c['cell_type'] == 'code' and not _SHOW_DOC.match(c['source'])]
     if code != _site_code(nbcells.read(page.path)['cells']): return None
     from tools.site.execute import code_digest
+    return None if _plan().stale('execute', page.name, code=code_digest(nb)) else nb
+
+
+@functools.cache
+def _plan():
+    "The site build's plan (tools/site/plan.py), read once: it digests the library and the environment on demand."
     from tools.site.plan import Plan
-    return None if Plan().stale('execute', page.name, code=code_digest(nb)) else nb
+    return Plan()
 
 
 def execute(page) -> dict:
     "The page executed now, in a fresh kernel, as the site build would (its outputs are not stored)."
-    import nbformat
+    import tempfile, nbformat
     from nbclient import NotebookClient
-    from tools.site.execute import kernel_environment
+    from tools.site.execute import TIMEOUT, _kernel_manager_class, kernel_environment
     from tools.site.notebooks import process
     nb = nbformat.from_dict(process(page, site_pages.pages()))
     kernel_environment()
-    NotebookClient(nb, timeout=600, kernel_name='python3',
-                   resources={'metadata': {'path': str(page.path.parent)}}).execute()
+    with tempfile.TemporaryDirectory(prefix='lk-') as sockets:  # over ipc sockets, as the site build runs kernels
+        NotebookClient(nb, timeout=TIMEOUT, kernel_name='python3', kernel_manager_class=_kernel_manager_class(sockets),
+                       resources={'metadata': {'path': str(page.path.parent)}}).execute()
     return nb
 
 
@@ -226,14 +255,15 @@ def _context(text:str, at:int, n:Number) -> str:
 def _nearest(n:Number, values:list) -> str:
     if not values: return 'it prints no number'
     v = min(values, key=lambda v: min(abs(t - n.value) for t in n._candidates(v)))
-    return f"the nearest printed value is {v:g}"
+    return f"nearest printed: {v:g}"
 
 
 def problems(name:str, cells:list, nb:dict, listed:dict) -> list:
     """The lines to print for one notebook (its name, its cells as written, its executed notebook, its constants): each
     prose number that its outputs, code literals and constants do not account for, and each constant not needed."""
     printed = printed_values(output_text(nb))
-    literals = [v for c in cells if c['cell_type'] == 'code' for v in code_values(nbcells.source(c))]
+    read = dict(code=code_values, markdown=attribute_values)
+    literals = [v for c in cells if c['cell_type'] in read for v in read[c['cell_type']](nbcells.source(c))]
     defs, out = {}, []
     for k in listed:
         m = _NUMBER.fullmatch(k.strip())
@@ -250,8 +280,7 @@ def problems(name:str, cells:list, nb:dict, listed:dict) -> list:
             if hit: used.update(hit); continue
             under = ([h for pos, h in heads if pos <= at] or [heading or 'the top'])[-1]
             out.append(f"nbs/{name}.ipynb, cell {cell.get('id', '?')} (under {under!r}): the prose says {n.text} "
-                       f"(\"{_context(text, at, n)}\"), which no output prints ({_nearest(n, printed)}); "
-                       "print it, correct the prose, or list a definitional constant in docs/prose_numbers.toml")
+                       f"(\"{_context(text, at, n)}\"), which no output prints ({_nearest(n, printed)})")
         if heads: heading = heads[-1][1]
     out += [f"nbs/{name}.ipynb: docs/prose_numbers.toml lists {k} ({listed[k]}), which the prose does not need "
             "(its outputs print it, or no prose says it): remove it" for k in defs if k not in used]
@@ -267,7 +296,9 @@ def main(argv=()) -> int:
         listed = constants()
     except SiteError as e: print(f"prose numbers: {e}"); return 1
     unknown = sorted(set(names) - {p.name for p in lessons})
-    if unknown: print(f"prose numbers: no lesson named {unknown}; the lessons are {[p.name for p in lessons]}"); return 1
+    if unknown:
+        print(f"prose numbers: no lesson named {unknown}; the lessons are {[p.name for p in lessons]}")
+        return 1
     found = [f"docs/prose_numbers.toml: [{n}] is not a lesson" for n in sorted(set(listed) - {p.name for p in lessons})]
     checked, ran = 0, []
     for page in [p for p in lessons if not names or p.name in names]:
@@ -278,8 +309,12 @@ def main(argv=()) -> int:
                          "prose`)")
             continue
         if nb is None:
-            print(f"  {page.name}: not current in the site build's cache (run `make site`); executing it now", flush=True)
-            nb = execute(page)
+            print(f"  {page.name}: not current in the site build's cache (`make site`); executing it now", flush=True)
+            try: nb = execute(page)
+            except Exception as e:  # a cell raised or timed out
+                found.append(f"nbs/{page.name}.ipynb raised while executing ({type(e).__name__}): fix it first, "
+                             f"`make site` names the cell. {str(e).strip().splitlines()[-1:]}")
+                continue
             ran.append(page.name)
         cells = nbcells.read(page.path)['cells']
         found += problems(page.name, cells, nb, listed.get(page.name, {}))
@@ -288,6 +323,9 @@ def main(argv=()) -> int:
     n = len(names or lessons)
     print(f"prose numbers: {n} lessons, {checked} markdown cells, {len(found)} problems"
           f"{f', executed {len(ran)}' if ran else ''} ({time.perf_counter() - start:.1f} s)")
+    if any('the prose says' in l for l in found):
+        print("For each number: print it in a code cell (a number read off a trained model: assert it too), correct "
+              "the prose, or, for a definitional constant, list it in docs/prose_numbers.toml with its reason.")
     return 1 if found else 0
 
 
