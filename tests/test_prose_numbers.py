@@ -164,3 +164,12 @@ def test_constants_file_reads():
 def test_unknown_lesson_name(capsys):
     assert pn.main(['no_such_lesson']) == 1
     assert 'no lesson named' in capsys.readouterr().out
+
+
+def test_printed_index_agrees_with_matches():
+    values = [0.6669, -0.5, 0.9638, 162754.8, 1.24e-5, 2.4, -1.55, 0.125]
+    index = pn.Printed(values)
+    for md in ('0.6669', '0.667', '0.6696', '-0.5', '0.5', '+0.5', '96.38 %', '96.4%', '97%', 'about 163,000',
+               '163,000', '1.2e-5', '1.3e-5', '2', '3', '-1.55', '1.55', '+1.55', '0.13', '0.12', '0.14'):
+        n = number(md)
+        assert index.has(n) == any(n.matches(v) for v in values), md

@@ -23,7 +23,7 @@ entities, issue numbers (pytorch#55902), list markers, citation years (Lin et al
 ("lesson 6", "Exercise 2"), version numbers (3.11.7). A failure names the notebook, the cell (its id and the heading
 above it), the number with the words around it, and the nearest printed value; an entry of docs/prose_numbers.toml
 that no prose needs any more fails too, so that the list stays short."""
-import ast, functools, json, math, operator, re, sqlite3, sys, time, tomllib
+import ast, bisect, functools, json, math, operator, re, sqlite3, sys, time, tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,13 +78,32 @@ class Number:
         ts = [v, v * 100] if self.percent else [v]
         return ts if self.signed else [abs(t) for t in ts]
 
+    def windows(self) -> list:
+        "The (low, high) ranges a printed value must lie in to be this number at its precision (both ends included)."
+        tol = self.tol * (1 + 1e-9) + 1e-12 * abs(self.value)
+        out = [(self.value - tol, self.value + tol)]
+        if self.percent: out.append(((self.value - tol) / 100, (self.value + tol) / 100))
+        if not self.signed: out += [(-hi, -lo) for lo, hi in out]
+        return out
+
     def matches(self, v:float) -> bool:
         "Whether a printed value `v` is this number, at the precision the prose quotes."
-        return any(abs(t - self.value) <= self.tol * (1 + 1e-9) + 1e-12 * abs(self.value) for t in self._candidates(v))
+        return any(lo <= v <= hi for lo, hi in self.windows())
 
     def equals(self, v:float) -> bool:
         "Whether a value written in the code (or listed as a constant) is exactly this number."
         return any(math.isclose(t, self.value, rel_tol=1e-9, abs_tol=1e-15) for t in self._candidates(v))
+
+
+class Printed:
+    "The values a notebook prints, sorted, so that asking whether one of them is a prose number takes a bisection."
+    def __init__(self, values:list): self.values = sorted(values)
+
+    def has(self, n:Number) -> bool:
+        for lo, hi in n.windows():
+            i = bisect.bisect_left(self.values, lo)
+            if i < len(self.values) and self.values[i] <= hi: return True
+        return False
 
 
 def _number(m, approx:bool=False) -> Number:
@@ -261,9 +280,12 @@ def _nearest(n:Number, values:list) -> str:
 def problems(name:str, cells:list, nb:dict, listed:dict) -> list:
     """The lines to print for one notebook (its name, its cells as written, its executed notebook, its constants): each
     prose number that its outputs, code literals and constants do not account for, and each constant not needed."""
-    printed = printed_values(output_text(nb))
-    read = dict(code=code_values, markdown=attribute_values)
-    literals = [v for c in cells if c['cell_type'] in read for v in read[c['cell_type']](nbcells.source(c))]
+    printed, read = printed_values(output_text(nb)), dict(code=code_values, markdown=attribute_values)
+    index = Printed(printed)
+
+    @functools.cache
+    def literals() -> list:  # read when a number is not printed (most are)
+        return [v for c in cells if c['cell_type'] in read for v in read[c['cell_type']](nbcells.source(c))]
     defs, out = {}, []
     for k in listed:
         m = _NUMBER.fullmatch(k.strip())
@@ -275,7 +297,7 @@ def problems(name:str, cells:list, nb:dict, listed:dict) -> list:
         text = nbcells.source(cell)
         heads = [(m.start(), m.group(0).strip()) for m in _HEADING.finditer(text)]
         for at, n in prose_numbers(text):
-            if any(n.matches(v) for v in printed) or any(n.equals(v) for v in literals): continue
+            if index.has(n) or any(n.equals(v) for v in literals()): continue
             hit = [k for k, d in defs.items() if n.equals(d.value)]
             if hit: used.update(hit); continue
             under = ([h for pos, h in heads if pos <= at] or [heading or 'the top'])[-1]
