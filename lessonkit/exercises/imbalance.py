@@ -16,7 +16,7 @@ from ..imbalance import focal_loss, best_thresholds, f1_score
 __all__ = ['check_weighted_ce', 'check_focal_loss', 'check_cost_threshold', 'check_held_out_f1']
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #3bffe122
-_NOTEBOOK_COPY = 'lessonkit.checks.check_logits'  # lesson 10's own copy of `focal_loss` calls it; a student's loss does not
+_NOTEBOOK_COPY = 'lessonkit.checks.check_logits'  # lesson 10's copy of `focal_loss` calls it; a student's loss does not
 _WHY_LOSS = (": the exercise is to write the loss yourself, from log_softmax (or logsumexp), exp and indexing; a loss "
              "function (PyTorch's, lessonkit's, or the copy of `focal_loss` in the lesson, which calls lessonkit's "
              "input check `check_logits`) is off limits")
@@ -73,7 +73,7 @@ _WEIGHTED_CE_MISTAKES = [
 def check_weighted_ce(fn, # your function: (logits (N, C), class indices (N,), weight (C,)) -> the weighted mean loss
                       quiet:bool=False, # don't print the report
                      ) -> ExerciseReport:
-    "Check a student's weighted mean cross-entropy, its value and its gradient, on hidden cases; the losses are forbidden."
+    "Check a student's weighted mean cross-entropy, value and gradient, on hidden cases; the losses are forbidden."
     return check_exercise(fn, lambda z, y, w: F.cross_entropy(z, y, weight=w), _weighted_ce_cases(),
                           exercise='weighted_ce', quiet=quiet, mistakes=_WEIGHTED_CE_MISTAKES, grad_of=(0,),
                           forbid=_FORBIDDEN_LOSSES, forbid_why=_WHY_LOSS)
@@ -119,8 +119,8 @@ _FOCAL_MISTAKES = [
     Mistake('gamma as a factor', lambda z, y, gamma, alpha=None: (
                 -_alpha_t(alpha, y) * (1 - _lp(z, y).exp()) * gamma * _lp(z, y)).mean(),
             "gamma is a power, (1 - p_t) ** gamma, not a factor: at gamma 0 the focal loss is cross-entropy, not 0"),
-    Mistake("cross-entropy's weighted mean", lambda z, y, gamma, alpha=None: _focal_terms(z, y, gamma, alpha).sum()
-                                                                            / (_alpha_t(alpha, y) * torch.ones(len(y))).sum(),
+    Mistake("cross-entropy's weighted mean", lambda z, y, gamma, alpha=None: (
+                _focal_terms(z, y, gamma, alpha).sum() / (_alpha_t(alpha, y) * torch.ones(len(y))).sum()),
             "alpha_t is part of each item's loss and the mean is over the items: divide by n, not by the sum of "
             "alpha_t (that is `cross_entropy(weight=)`'s mean, which focal loss does not use)"),
     Mistake('alpha forgotten', lambda z, y, gamma, alpha=None: _focal_terms(z, y, gamma, None).mean(),
