@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make site   - set up .venv, export the library, build the site (docs/_build/html), executing every lesson"
 	@echo "make browser - check the built site in headless Chromium (installs chromium when missing)"
-	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, pytest, site, browser, notebooks)"
+	@echo "make test   - set up .venv, then run every check (clean notebooks, sync, pytest, site, prose numbers, browser, notebooks)"
 	@echo "make clients - use the lessons in JupyterLab and Notebook 7 in headless Chromium (Run All, every explorer)"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - run the benchmarks (benchmarks/results.json)"

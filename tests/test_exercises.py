@@ -295,6 +295,11 @@ def test_explorer_questions():
     assert not check_loss_of_one(0.25, -4., quiet=True)  # the cell above
     assert_named(check_loss_of_one(0.1, -10., quiet=True), 'a base-10 log')
     assert_named(check_zero_logits(1, 1, quiet=True), 'sigmoids summing to 1')
+    assert not check_zero_logits(2.4875, 1., quiet=True)  # the cell above: the sums the lesson's sigmoid table printed
+    assert_named(check_zero_logits(0., 1., quiet=True), 'a sigmoid of 0 read as 0')
+    assert_named(check_loss_of_one(-math.e, 1 / math.e, quiet=True), 'p and the slope swapped')
+    for unanswered in (check_loss_of_one(None, None, quiet=True), check_zero_logits(2.5, None, quiet=True)):
+        assert not unanswered and kinds(unanswered) == {'not answered yet'} and unanswered.n_failed == 1
 
 def test_temperature_direction_rejects_the_copied_cell():
     copied = check_temperature_direction(lambda c, a, n: bool(c.nanmean() > a.nanmean()), quiet=True)

@@ -1,4 +1,4 @@
-"`lessonkit.tta`: tta_average sums to 1 and is the arithmetic mean of probabilities (with beta on the un-augmented entry), shifts and affine transforms, tta_stack, and bad input."
+"`lessonkit.tta`: tta_average sums to 1 and is the arithmetic mean of probabilities (with beta on the un-augmented entry), or log-linear pooling with `pool='log-linear'`, shifts and affine transforms, tta_stack, and bad input."
 import math
 import numpy as np, pytest, torch
 import torch.nn as nn
@@ -38,6 +38,33 @@ def test_geometric_mean_is_not_what_it_returns():
     geo = lp.mean(0).exp()
     assert geo.sum() < 0.1
     torch.testing.assert_close(tta_average(lp, from_log=True), lp.exp().mean(0))  # the mean of probabilities, not a rescaled geometric mean
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 20), st.integers(1, 12), st.sampled_from([1., 5., 1e4]), st.integers(0, 2**16),
+       st.sampled_from([torch.float32, torch.float64]), st.sampled_from([None, 0., 0.3, 1.]))
+def test_log_linear_pooling_is_the_softmax_of_the_mean_log_probability(n, items, c, scale, seed, dtype, beta):
+    if beta is not None and n < 2: n = 2
+    lp = torch.log_softmax(torch.randn(n, items, c, generator=gen(seed), dtype=torch.float64) * scale, -1).to(dtype)
+    x = lp.double()  # the reference, exact for the log-probabilities as given
+    want = torch.softmax(x.mean(0) if beta is None else beta * x[0] + (1 - beta) * x[1:].mean(0), -1).to(dtype)
+    got = tta_average(lp, from_log=True, beta=beta, pool='log-linear')  # in log space: no underflow at -1e4
+    assert got.shape == (items, c) and got.dtype == dtype and torch.isfinite(got).all()
+    assert (got.sum(-1) - 1).abs().max() <= 1e-6
+    tol = max(1e-6, 8 * scale * torch.finfo(dtype).eps)  # a mean of log-probabilities of size `scale`, in `dtype`
+    torch.testing.assert_close(got, want, rtol=tol, atol=tol)
+    if scale < 1e4: torch.testing.assert_close(tta_average(lp.exp(), beta=beta, pool='log-linear'), want, rtol=tol, atol=tol)
+
+def test_log_linear_pooling_refuses_items_with_no_answer():
+    p = torch.tensor([[[0.5, 0.5], [1., 0.]], [[0.5, 0.5], [0., 1.]]])  # item 1: each class ruled out by one prediction
+    with pytest.raises(ValueError, match="log-linear pooling is undefined for item 1 of `stack`"):
+        tta_average(p, pool='log-linear')
+    torch.testing.assert_close(tta_average(p), torch.tensor([[0.5, 0.5], [0.5, 0.5]]))
+    # a prediction weighted 0 by beta rules nothing out
+    torch.testing.assert_close(tta_average(p, beta=0., pool='log-linear'), p[1])
+    torch.testing.assert_close(tta_average(torch.tensor([[[1., 0.]], [[0.5, 0.5]]]), beta=1., pool='log-linear'),
+                               torch.tensor([[1., 0.]]))
+    with pytest.raises(ValueError, match="`pool` must be one of 'mean', 'log-linear'; got 'geometric'"):
+        tta_average(p, pool='geometric')
 
 def test_numpy_in_numpy_out():
     p = torch.softmax(torch.randn(3, 4, 5, generator=gen(3)), -1).numpy()

@@ -4,8 +4,10 @@ Usage: `python tools/check.py [name ...]` (default: all). Named checks run one a
 
 Every notebook is executed exactly once: the site build executes the notebooks that are pages of the site (an
 exception fails it, naming the notebook), and `notebooks` executes the others (nbdev_test), such as nbs/exercises/.
-With no names, the quick checks run first; then two chains run side by side, one per core: site -> browser (its
-output shown as it comes) and pytest -> notebooks (their output shown when they end)."""
+`prose` executes nothing: it reads the lessons' outputs from the site build's cache (tools/prose_numbers.py), and
+fails naming the notebook, cell and number of each number a lesson's prose quotes that its code does not print.
+With no names, the quick checks run first; then two chains run side by side, one per core: site -> prose -> browser
+(their output shown as it comes) and pytest -> notebooks (their output shown when they end)."""
 import filecmp, json, re, shutil, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from tools.site import SiteError, pages
 BIN = Path(sys.executable).parent
 NBS, LIB = ROOT/'nbs', ROOT/'lessonkit'
 QUICK = ['outputs', 'clean', 'sync', 'readme']
-CHAINS = [['site', 'browser'], ['pytest', 'notebooks']]  # side by side (browser is skipped when the site failed)
+CHAINS = [['site', 'prose', 'browser'], ['pytest', 'notebooks']]  # side by side (prose and browser need the site)
 _kept = threading.local()  # .lines: where a check running beside another keeps its output
 
 class CheckFailed(Exception): "A check failed; the message says how to fix it."
@@ -103,21 +105,28 @@ def check_site():
     rc, _ = _run(sys.executable, '-m', 'tools.site', quiet=False)
     if rc: raise CheckFailed("the site did not build (see above): a lesson raised or Sphinx failed; `make site` shows the same.")
 
+def check_prose():
+    "Every number a lesson's prose quotes is one its executed notebook prints (read from the site build's cache)."
+    rc, _ = _run(sys.executable, 'tools/prose_numbers.py', '--no-execute', quiet=False)
+    if rc: raise CheckFailed("a lesson's prose quotes numbers its notebook does not print (each line above names the "
+                             "notebook, cell and number); `.venv/bin/python tools/prose_numbers.py NN_name` "
+                             "checks one lesson.")
+
 def check_browser():
     "The built site in headless Chromium: pages, plots, offline, search, in-browser explorers, questions, 390 px (installs chromium if missing)."
     rc, _ = _run(sys.executable, 'tools/browser_check.py', quiet=False)
     if rc: raise CheckFailed("the browser check failed (see the FAIL lines above); run `make site browser` and look at docs/_build/screenshots/.")
 
 CHECKS = dict(outputs=check_no_outputs, clean=check_clean, sync=check_sync, readme=check_readme, pytest=check_pytest,
-              site=check_site, browser=check_browser, notebooks=check_notebooks)
+              site=check_site, prose=check_prose, browser=check_browser, notebooks=check_notebooks)
 
 def _check(name:str, failed:list):
     "Run one check, printing (or keeping) its header, its output and its verdict; add its name to `failed` if it fails."
     start = time.perf_counter()
     _say(f"--- {name}: {CHECKS[name].__doc__}")
     try:
-        if name == 'browser' and 'site' in failed:
-            raise CheckFailed("not run: the site did not build, and the pages left from an earlier build would pass "
+        if name in ('prose', 'browser') and 'site' in failed:
+            raise CheckFailed("not run: the site did not build, and what is left from an earlier build would pass "
                               "for it; fix the site first.")
         CHECKS[name]()
     except Exception as e:  # a check that crashed fails too (in a thread, it would otherwise pass unnoticed)

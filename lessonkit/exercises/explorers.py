@@ -14,8 +14,14 @@ __all__ = ['check_loss_of_one', 'check_zero_logits']
 # %% ../../nbs/exercises/08_explorers.ipynb #5f6a7b8c
 def _pair(a, b) -> torch.Tensor: return torch.tensor([float(a), float(b)], dtype=torch.float64)
 
+_NOT_ANSWERED = ('every case', 'not answered yet', "replace each `None` with the number you found")
+
 def _check_pair(exercise:str, answer, right, hint:str, mistakes:list, quiet:bool) -> ExerciseReport:
     "Check a pair of numbers typed in against `right`, naming the known `mistakes` ((name, pair, hint) triples)."
+    if any(v is None for v in answer):
+        report = ExerciseReport(exercise, 1, [_NOT_ANSWERED])
+        if not quiet: print(report)
+        return report
     return check_exercise(lambda: _pair(*answer), lambda: _pair(*right), [Case('your two numbers', (), hint)],
                           exercise=exercise, rtol=2e-3, atol=1e-3, quiet=quiet,
                           mistakes=[Mistake(name, lambda v=v: _pair(*v), h) for name, v, h in mistakes])

@@ -47,8 +47,8 @@ def _kernel_manager_class(sockets:str):
 
 def code_digest(nb) -> str:
     "What jupyter-cache keys an execution on: the code cells (source and metadata) and the kernelspec."
-    code = [(c.source, c.metadata) for c in nb.cells if c.cell_type == 'code']
-    return hashlib.sha256(json.dumps([code, nb.metadata.get('kernelspec')], sort_keys=True).encode()).hexdigest()
+    code = [(c['source'], c['metadata']) for c in nb['cells'] if c['cell_type'] == 'code']  # (a dict does too)
+    return hashlib.sha256(json.dumps([code, nb['metadata'].get('kernelspec')], sort_keys=True).encode()).hexdigest()
 
 
 def _row(name:str, width:int, seconds, how:str) -> str:
