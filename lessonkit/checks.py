@@ -539,8 +539,9 @@ def broadcast_weights(weight, # None, or weights: a tensor, NumPy array or list
     "`weight` as finite weights >= 0 whose shape broadcasts to `shape`, in `dtype` (None stays None)."
     if weight is None: return None
     w = as_tensor(weight, name)[0]
-    try: fits = torch.broadcast_shapes(w.shape, shape) == shape
-    except RuntimeError: fits = False
+    # each of w's dimensions, right-aligned, is 1 or the input's (torch.broadcast_shapes would say the same, but its
+    # first call imports sympy: half a second)
+    fits = w.ndim <= len(shape) and all(a in (1, b) for a, b in zip(reversed(w.shape), reversed(shape)))
     if not fits:
         raise ValueError(f"`{name}` has shape {tuple(w.shape)}, which does not broadcast to the input's "
                          f"{tuple(shape)}; expected a shape such as {tuple(shape)} or {tuple(shape[-1:])}")

@@ -11,7 +11,8 @@ from lessonkit.probabilities import sigmoid
 from lessonkit.losses import cross_entropy, binary_cross_entropy_with_logits
 from lessonkit.interpret import ClassificationInterpretation
 from lessonkit.diagnosis import doctor
-from lessonkit.exercises import check_weighted_ce, check_focal_loss, check_cost_threshold, check_held_out_f1
+from lessonkit.exercises import check_weighted_ce, check_focal_loss, check_cost_threshold, check_held_out_f1, named
+from lessonkit.exercises import imbalance as ex_imb
 
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 AVERAGES = ['macro', 'micro', 'weighted', None]
@@ -360,58 +361,103 @@ def test_doctor_reads_the_focal_losses():
     found = doctor(body, focal_loss, xb, odd)
     assert found.codes == ['class-imbalance'] and found[0].lesson == '10_imbalance'
 
-# The exercise checkers against right and wrong answers.
+# The exercise checkers: a right answer (and the lesson's cell above the exercise, copied), every mistake of each
+# checker's catalogue named with its hint, the forbidden losses, and answers that cannot be trained with.
 
-def _per(z, y): return -(z - z.logsumexp(1, keepdim=True)).gather(1, y[:, None])[:, 0]
-def weighted_ce(z, y, w): return (w[y] * _per(z, y)).sum() / w[y].sum()
+def kinds(report): return {kind for _, kind, _ in report.failures}
 
-@pytest.mark.parametrize('wrong', [
-    lambda z, y, w: (w[y] * _per(z, y)).mean(),  # divides by N
-    lambda z, y, w: (w[y] * _per(z, y)).sum() / w.sum(),  # by the weights of every class
-    lambda z, y, w: (w[z.argmax(1)] * _per(z, y)).sum() / w[z.argmax(1)].sum(),  # the predicted class's weight
-    lambda z, y, w: (-w[y] * z.softmax(1).log().gather(1, y[:, None])[:, 0]).sum() / w[y].sum(),  # log of softmax
-    lambda z, y, w: torch.tensor(weighted_ce(z, y, w).item()),  # right values, no gradient
-    lambda z, y, w: F.cross_entropy(z, y),  # the weights forgotten
-])
-def test_check_weighted_ce(wrong):
-    assert check_weighted_ce(weighted_ce, quiet=True) and check_weighted_ce(cross_entropy_with(F.cross_entropy), quiet=True)
-    assert not check_weighted_ce(wrong, quiet=True)
+def assert_named(report, name):
+    "The report fails, names the mistake `name`, and shows that mistake's hint."
+    assert not report and named(report) == name, (named(report), name, str(report))
+    assert report.mistake.hint in str(report)
 
-def cross_entropy_with(f): return lambda z, y, w: f(z, y, weight=w)
+CATALOGUES = [(check_weighted_ce, ex_imb._WEIGHTED_CE_MISTAKES), (check_focal_loss, ex_imb._FOCAL_MISTAKES),
+              (check_cost_threshold, ex_imb._COST_MISTAKES), (check_held_out_f1, ex_imb._HELD_OUT_MISTAKES)]
 
-def _lp(z, y): return torch.log_softmax(z, 1).gather(1, y[:, None])[:, 0]
+@pytest.mark.parametrize('checker,mistake', [(c, m) for c, ms in CATALOGUES for m in ms],
+                         ids=lambda v: getattr(v, 'name', getattr(v, '__name__', '')))
+def test_each_catalogued_mistake_is_named(checker, mistake):
+    assert_named(checker(mistake.fn, quiet=True), mistake.name)
+
+def _lp(z, y): return torch.log_softmax(z, 1)[range(len(y)), y]
+def weighted_ce(z, y, w): return (w[y] * -_lp(z, y)).sum() / w[y].sum()
 def _a(alpha, y): return 1. if alpha is None else alpha[y] if isinstance(alpha, torch.Tensor) else alpha
 def focal(z, y, gamma, alpha=None): return (-_a(alpha, y) * (1 - _lp(z, y).exp()) ** gamma * _lp(z, y)).mean()
 
-@pytest.mark.parametrize('wrong', [
-    lambda z, y, gamma, alpha=None: (-_a(alpha, y) * (1 - _lp(z, y).exp()).detach() ** gamma * _lp(z, y)).mean(),  # detached
-    lambda z, y, gamma, alpha=None: (-_a(alpha, y) * (1 - _lp(z, y).exp()) ** gamma * _lp(z, y)).sum()
-                                    / (_a(alpha, y) * torch.ones(len(y))).sum(),  # cross-entropy's weighted mean
-    lambda z, y, gamma, alpha=None: (-_a(alpha, y) * _lp(z, y).exp() ** gamma * _lp(z, y)).mean(),  # p ** gamma
-    lambda z, y, gamma, alpha=None: focal(z, y, gamma),  # alpha forgotten
-    lambda z, y, gamma, alpha=None: (-_a(alpha, z.argmax(1)) * (1 - _lp(z, y).exp()) ** gamma * _lp(z, y)).mean(),  # alpha[pred]
-    lambda z, y, gamma, alpha=None: (-_a(alpha, y) * (1 - torch.softmax(z, 1).gather(1, y[:, None])[:, 0]) ** gamma
-                                     * torch.softmax(z, 1).gather(1, y[:, None])[:, 0].log()).mean(),  # log of softmax
-    lambda z, y, gamma, alpha=None: (-_a(alpha, y) * (1 - _lp(z, y).exp()) ** gamma * _lp(z, y)).sum(),  # sum
-])
-def test_check_focal_loss(wrong):
-    assert check_focal_loss(focal, quiet=True) and check_focal_loss(focal_loss, quiet=True)
-    assert not check_focal_loss(wrong, quiet=True)
+def numpy_weighted_ce(z, y, w):
+    z, y, w = z.detach().numpy().astype(np.float64), y.numpy(), w.numpy()
+    lp = z - z.max(1, keepdims=True) - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True))
+    return torch.tensor((w[y] * -lp[np.arange(len(y)), y]).sum() / w[y].sum())
 
-@pytest.mark.parametrize('wrong', [lambda c: c[0, 1] / (c[0, 1] + c[1, 0]), lambda c: c[1, 0] / (c[0, 1] + c[1, 0]),
-                                   lambda c: 0.5, lambda c: (c[1, 0] - c[1, 1]) / (c[0, 1] - c[0, 0] + c[1, 0] - c[1, 1]),
-                                   lambda c: None])
-def test_check_cost_threshold(wrong):
+def numpy_focal(z, y, gamma, alpha=None):
+    z = z.detach().numpy().astype(np.float64)
+    lp = (z - z.max(1, keepdims=True) - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)))[np.arange(len(y)), y.numpy()]
+    a = 1. if alpha is None else alpha.numpy()[y.numpy()] if isinstance(alpha, torch.Tensor) else alpha
+    return torch.tensor((-a * (1 - np.exp(lp)) ** gamma * lp).mean())
+
+def test_weighted_ce_checker():
+    assert check_weighted_ce(weighted_ce, quiet=True)
+    assert check_weighted_ce(lambda z, y, w: (w[y] * -(z - z.logsumexp(1, keepdim=True)).gather(1, y[:, None])[:, 0]).sum()
+                             / w[y].sum(), quiet=True)
+    def lesson_cell(z, y, w):  # the lesson's worked example above the exercise, copied
+        per_item = cross_entropy(z, y, reduction='none')
+        return (w[y] * per_item).sum() / w[y].sum()
+    assert kinds(check_weighted_ce(lesson_cell, quiet=True)) == {'forbidden function'}
+    for forbidden in (lambda z, y, w: F.cross_entropy(z, y, weight=w), lambda z, y, w: nn.CrossEntropyLoss(weight=w)(z, y),
+                      lambda z, y, w: F.nll_loss(torch.log_softmax(z, 1), y, weight=w),
+                      lambda z, y, w: focal_loss(z, y, 0., w) * len(y) / w[y].sum()):
+        assert kinds(check_weighted_ce(forbidden, quiet=True)) == {'forbidden function'}
+    assert kinds(check_weighted_ce(lambda z, y, w: weighted_ce(z, y, w).detach(), quiet=True)) == {'no gradient'}
+    assert kinds(check_weighted_ce(lambda z, y, w: torch.tensor(weighted_ce(z, y, w).item()), quiet=True)) == {'no gradient'}
+    assert kinds(check_weighted_ce(numpy_weighted_ce, quiet=True)) == {'no gradient'}
+    assert 'zero gradient' in kinds(check_weighted_ce(lambda z, y, w: (weighted_ce(z, y, w) * 1e4).round() / 1e4, quiet=True))
+    by_n = check_weighted_ce(lambda z, y, w: (w[y] * -_lp(z, y)).sum() / len(y), quiet=True)  # "divides by N"
+    assert_named(by_n, 'divided by the number of items')
+    assert [name for name, *_ in by_n.failures] == ["the lesson's four items", 'every weight times 10',
+                                                    'a rare class weighs more', 'a class of weight 0', 'logits of ±1e4']
+
+def test_focal_loss_checker():
+    from lessonkit.checks import check_logits
+    assert check_focal_loss(focal, quiet=True)
+    def lesson_formula(z, y, gamma, alpha=None):  # the lesson's test formula, copied: log of a softmax
+        p_target = torch.softmax(z, 1).gather(1, y[:, None])[:, 0]
+        return (-_a(alpha, y) * (1 - p_target) ** gamma * p_target.log()).mean()
+    assert_named(check_focal_loss(lesson_formula, quiet=True), 'the log of a softmax')
+    def notebook_copy(z, y, gamma, alpha=None):  # the lesson's own focal_loss, defined in the notebook, checks its input
+        check_logits(z)
+        return focal(z, y, gamma, alpha)
+    for forbidden in (notebook_copy, focal_loss,
+                      lambda z, y, gamma, alpha=None: (_a(alpha, y) * (1 - (-F.cross_entropy(z, y, reduction='none')).exp())
+                                                       ** gamma * F.cross_entropy(z, y, reduction='none')).mean()):
+        assert kinds(check_focal_loss(forbidden, quiet=True)) == {'forbidden function'}
+    detached = lambda z, y, gamma, alpha=None: (-_a(alpha, y) * (1 - _lp(z, y).exp()).detach() ** gamma * _lp(z, y)).mean()
+    report = check_focal_loss(detached, quiet=True)  # right values, and right gradients only at gamma 0
+    assert kinds(report) == {'wrong gradient'} and 'gamma 0, no alpha' not in {name for name, *_ in report.failures}
+    assert kinds(check_focal_loss(lambda z, y, gamma, alpha=None: focal(z, y, gamma, alpha).detach(), quiet=True)) == {'no gradient'}
+    assert kinds(check_focal_loss(numpy_focal, quiet=True)) == {'no gradient'}
+    assert 'zero gradient' in kinds(check_focal_loss(lambda z, y, gamma, alpha=None: (focal(z, y, gamma, alpha) * 1e4).round() / 1e4, quiet=True))
+    wrong_gamma_0 = check_focal_loss(lambda z, y, gamma, alpha=None: focal(z, y, max(gamma, 1.), alpha), quiet=True)
+    assert 'gamma 0, no alpha' in {name for name, *_ in wrong_gamma_0.failures}
+
+def test_cost_threshold_checker():
     right = lambda c: (c[0, 1] - c[0, 0]) / (c[0, 1] - c[0, 0] + c[1, 0] - c[1, 1])
     assert check_cost_threshold(right, quiet=True) and check_cost_threshold(lambda c: float(right(c)), quiet=True)
-    assert not check_cost_threshold(wrong, quiet=True)
+    assert check_cost_threshold(lambda c: np.float32(right(c).item()), quiet=True)
+    def lesson_cell(costs):  # the lesson's cell, copied: the threshold of a table whose right decisions are free
+        cost_fn, cost_fp = costs[1, 0], costs[0, 1]
+        return cost_fp / (cost_fp + cost_fn)
+    copied = check_cost_threshold(lesson_cell, quiet=True)
+    assert_named(copied, "the lesson's formula, right decisions free")
+    assert [name for name, *_ in copied.failures] == ['a right yes costs something', 'a right no costs something']
+    assert not check_cost_threshold(lambda c: None, quiet=True)
 
-@pytest.mark.parametrize('wrong', [
-    lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(ph, yh), sigmoid=False),  # chosen on held-out data
-    lambda pc, yc, ph, yh: f1_score(pc, yc, thresh=best_thresholds(pc, yc), sigmoid=False),  # measured where chosen
-    lambda pc, yc, ph, yh: f1_score(ph, yh, sigmoid=False),  # 0.5
-    lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(pc, yc), sigmoid=False, average='micro'),
-])
-def test_check_held_out_f1(wrong):
-    assert check_held_out_f1(lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(pc, yc), sigmoid=False), quiet=True)
-    assert not check_held_out_f1(wrong, quiet=True)
+def test_held_out_f1_checker():
+    right = lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(pc, yc), sigmoid=False)
+    assert check_held_out_f1(right, quiet=True) and check_held_out_f1(lambda *a: right(*a).item(), quiet=True)
+    def lesson_cell(pc, yc, ph, yh):  # the lesson's cell, copied
+        per_label = best_thresholds(pc, yc)
+        return f1_score(ph, yh, thresh=per_label, sigmoid=False)
+    assert check_held_out_f1(lesson_cell, quiet=True)
+    def numpy_answer(pc, yc, ph, yh):  # NumPy in, NumPy out: lessonkit's functions take it
+        return right(pc.numpy(), yc.numpy(), ph.numpy(), yh.numpy())
+    assert check_held_out_f1(numpy_answer, quiet=True)

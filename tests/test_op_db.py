@@ -136,6 +136,30 @@ def test_op_db_parity(name):
     assert sum(counts.values()) > 0, f"op_db has no samples for {name}"
     assert not problems, '\n'.join(map(str, problems[:20]))
 
+# The keywords of lesson 10: op_db samples that pass `weight`, `ignore_index` or `pos_weight` are compared, not only
+# refused (op_db draws weights from [-9, 9]: a refused sample is compared again with its weights made non-negative).
+KEYWORDS = [('nn.functional.cross_entropy', 'weight'), ('nn.functional.cross_entropy', 'ignore_index'),
+            ('nn.functional.nll_loss', 'weight'), ('nn.functional.nll_loss', 'ignore_index'),
+            ('nn.functional.binary_cross_entropy', 'weight'),
+            ('nn.functional.binary_cross_entropy_with_logits', 'weight'),
+            ('nn.functional.binary_cross_entropy_with_logits', 'pos_weight')]
+
+@pytest.mark.parametrize('name,keyword', KEYWORDS, ids=lambda v: v.split('.')[-1])
+def test_op_db_samples_with_loss_keywords_are_compared(name, keyword):
+    (op,) = [o for o in op_db if o.name == name and not o.variant_test_name]
+    compared = 0
+    for dtype in (torch.float32, torch.float64):
+        for s in op.reference_inputs('cpu', dtype, requires_grad=True):
+            if s.kwargs.get(keyword) is None: continue
+            outcome, detail = check_sample(op, s, dtype)
+            if outcome.startswith('refused'):
+                v = _valid_counterpart(op, s)
+                if v is None: continue
+                outcome, detail = check_sample(op, v, dtype)
+            assert outcome in ('equal', 'better'), (name, keyword, str(dtype), outcome, detail)
+            compared += 1
+    assert compared > 0, f"op_db has no {name} sample with `{keyword}` that lessonkit's is compared on"
+
 def summary() -> str:
     counts, problems = walk()
     kinds = lambda k: sum(v for (op, o), v in counts.items() if o.startswith(k) and not o.startswith('made'))

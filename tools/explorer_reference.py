@@ -6,14 +6,15 @@ Each function takes an explorer's state (as its `data-state` JSON holds it) and 
 number the explorer shows under `data-key` = key, at full precision, and its text as lessonkit formats it (`fmt_prob`,
 `fmt_signed`; None where the text is not compared, such as a slider's own value).
 
-Class weights (`weight=`, `pos_weight=`) and focal loss are not in lessonkit on this branch: their references are
-written with torch.nn.functional (F.cross_entropy(weight=...), F.binary_cross_entropy_with_logits(pos_weight=...))
-and, for focal loss, its formula in float64. TODO after merging the branch that adds them to lessonkit.losses:
-compare with lessonkit's `weight=` / `pos_weight=` and focal loss instead (`_softmax_loss`, `_sigmoid_losses`)."""
+Class weights and focal loss are lessonkit's: `cross_entropy(weight=, label_smoothing=)`, `focal_loss` (the class
+weight as its per-class alpha), `binary_cross_entropy_with_logits(pos_weight=)` and `sigmoid_focal_loss`. Where the
+explorer combines options that no library function does (focal loss with label smoothing; the binary focal loss with a
+`pos_weight`), the reference is the formula in float64, around lessonkit's loss where it can be."""
 import math, warnings
 import torch
 import torch.nn.functional as F
 from lessonkit import fmt_prob, softmax, sigmoid, cross_entropy, binary_cross_entropy_with_logits
+from lessonkit.imbalance import focal_loss, sigmoid_focal_loss
 from lessonkit.rendering import fmt_signed
 from lessonkit.calibration import calibration_error, reliability_bins, temperature_scale
 
@@ -69,15 +70,17 @@ def loss_curve(state:dict, classes:list=None) -> dict:
 
 # ---- the loss family
 def _softmax_loss(z, target:int, eps:float, w:torch.Tensor, gamma:float):
-    """-sum_c w_c q_c (1 - p_c)^gamma log p_c for one example. gamma = 0 and no weight: lessonkit's cross_entropy with
-    `label_smoothing`; a weight: F.cross_entropy(weight=...) (lessonkit has none yet); gamma > 0: the focal formula,
-    with log(1 - p_c) = logsumexp of the other classes - logsumexp, exact where 1 - p_c rounds to 0."""
+    """-sum_c w_c q_c (1 - p_c)^gamma log p_c for one example. gamma = 0: lessonkit's cross_entropy, with `weight` and
+    `label_smoothing`; gamma > 0 without smoothing: lessonkit's focal_loss, the class weight as its per-class alpha;
+    gamma > 0 with smoothing (in no library): the formula, with log(1 - p_c) = logsumexp of the other classes -
+    logsumexp, exact where 1 - p_c rounds to 0."""
     t = torch.tensor([target])
-    if gamma == 0:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')  # a softmax output passed as logits (the double-softmax mistake) warns
-            if bool((w == 1).all()): return cross_entropy(z[None], t, reduction='none', label_smoothing=eps)[0]
-            return F.cross_entropy(z[None], t, weight=w, label_smoothing=eps, reduction='none')[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # a softmax output passed as logits (the double-softmax mistake) warns
+        if gamma == 0:
+            weight = None if bool((w == 1).all()) else w
+            return cross_entropy(z[None], t, reduction='none', weight=weight, label_smoothing=eps)[0]
+        if eps == 0: return focal_loss(z[None], t, gamma, alpha=w, reduction='none')[0]
     K = len(z)
     q = (1 - eps) * F.one_hot(t[0], K).to(f64) + eps / K
     lse = torch.logsumexp(z, 0)
@@ -86,11 +89,13 @@ def _softmax_loss(z, target:int, eps:float, w:torch.Tensor, gamma:float):
 
 
 def _sigmoid_losses(z, y, w:float, gamma:float, alpha):
-    """Per label: alpha_t (1 - p_t)^gamma [w y softplus(-z) + (1 - y) softplus(z)] (torchvision's sigmoid_focal_loss
-    with pos_weight). gamma = 0, alpha off, w = 1: lessonkit's binary_cross_entropy_with_logits; with a pos_weight:
-    F.binary_cross_entropy_with_logits(pos_weight=...); otherwise the focal formula around it."""
-    if w == 1: ce = binary_cross_entropy_with_logits(z, y, reduction='none')
-    else: ce = F.binary_cross_entropy_with_logits(z, y, pos_weight=torch.tensor(w, dtype=f64), reduction='none')
+    """Per label: alpha_t (1 - p_t)^gamma [w y softplus(-z) + (1 - y) softplus(z)]. w = 1: lessonkit's
+    sigmoid_focal_loss (torchvision's formula; gamma = 0 and alpha off: binary cross-entropy); another pos_weight:
+    lessonkit's binary_cross_entropy_with_logits(pos_weight=...), with the focal factors around it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # logits that all lie in [0, 1] look like probabilities: lessonkit warns
+        if w == 1: return sigmoid_focal_loss(z, y, gamma, alpha, reduction='none')
+        ce = binary_cross_entropy_with_logits(z, y, pos_weight=torch.tensor(w, dtype=f64), reduction='none')
     if gamma == 0 and alpha is None: return ce
     one_minus_pt = y * torch.sigmoid(-z) + (1 - y) * torch.sigmoid(z)
     at = 1. if alpha is None else alpha * y + (1 - alpha) * (1 - y)

@@ -4,42 +4,26 @@
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #5a63cc91
 from __future__ import annotations
-import math, numbers
+import warnings
 import numpy as np
 import torch
 import torch.nn.functional as F
 from .checking import *
+from .losses import _loss_routes
 from ..imbalance import focal_loss, best_thresholds, f1_score
 
 # %% auto #0
 __all__ = ['check_weighted_ce', 'check_focal_loss', 'check_cost_threshold', 'check_held_out_f1']
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #3bffe122
-def _loss_or_grad(fn):
-    "`fn`, answering a case with its loss, or with `grad=True` the gradient of that loss with respect to the logits."
-    def answer(logits, *args, grad=False):
-        if not grad: return fn(logits, *args)
-        x = logits.detach().clone().requires_grad_()
-        loss = fn(x, *args)
-        if not isinstance(loss, torch.Tensor) or not loss.requires_grad:
-            raise TypeError("the loss is not connected to the logits, so autograd finds no gradient: compute it with "
-                            "torch operations on `logits` (no NumPy, `.item()` or `.detach()` on the way)")
-        return torch.autograd.grad(loss.sum(), x)[0]
-    answer.__name__ = getattr(fn, '__name__', 'your function')
-    return answer
+_NOTEBOOK_COPY = 'lessonkit.checks.check_logits'  # lesson 10's copy of `focal_loss` calls it; a student's loss does not
+_WHY_LOSS = (": the exercise is to write the loss yourself, from log_softmax (or logsumexp), exp and indexing; a loss "
+             "function (PyTorch's, lessonkit's, or the copy of `focal_loss` in the lesson, which calls lessonkit's "
+             "input check `check_logits`) is off limits")
+_FORBIDDEN_LOSSES = _loss_routes('cross_entropy', 'nll_loss') + [
+    'lessonkit.imbalance.focal_loss', 'lessonkit.focal_loss', _NOTEBOOK_COPY]
 
-def _with_grads(cases:list, hint:str) -> list:
-    "Each case, then the same case again asking for the gradient, with `hint` for a wrong one."
-    return cases + [Case(f"{c.name}: gradient", c.args, f"{hint} ({c.hint})", dict(grad=True)) for c in cases]
-
-def _number(fn):
-    "`fn`, with a Python or NumPy number that it returns turned into a 0-d float64 tensor."
-    def answer(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        if isinstance(out, (numbers.Real, np.number, np.bool_)): return torch.tensor(float(out), dtype=torch.float64)
-        return out
-    answer.__name__ = getattr(fn, '__name__', 'your function')
-    return answer
+def _lp(z, y): return torch.log_softmax(z, 1).gather(1, y[:, None])[:, 0]  # log p_t, the reference's way
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #ba0515a9
 def _weighted_ce_cases():
@@ -65,13 +49,34 @@ def _weighted_ce_cases():
              "log(softmax(x)) underflows to -inf here: use log-probabilities, x - logsumexp(x)"),
     ]
 
+def _ce_terms(z, y, w): return w[y] * -_lp(z, y)  # each item's weighted loss
+
+_WEIGHTED_CE_MISTAKES = [
+    Mistake('divided by the number of items', lambda z, y, w: _ce_terms(z, y, w).mean(),
+            "`reduction='mean'` with weights is a *weighted* mean: divide the sum of the weighted losses by the sum "
+            "of the targets' weights, sum(weight[target]), not by the number of items"),
+    Mistake("divided by every class's weight", lambda z, y, w: _ce_terms(z, y, w).sum() / w.sum(),
+            "divide by the weights of the items' targets, weight[target] summed over the items, not by the sum of "
+            "the class weights (a class with many items counts once there)"),
+    Mistake("the predicted class's weight", lambda z, y, w: (w[z.argmax(1)] * -_lp(z, y)).sum() / w[z.argmax(1)].sum(),
+            "an item's weight is its *target* class's weight, weight[target]; the model's guess does not matter"),
+    Mistake('no weights', lambda z, y, w: -_lp(z, y).mean(),
+            "`weight` is not used: multiply each item's loss by weight[target], then divide by their sum"),
+    Mistake('a weighted sum', lambda z, y, w: _ce_terms(z, y, w).sum(),
+            "the loss is a mean: divide the weighted sum by sum(weight[target])"),
+    Mistake('the log of a softmax', lambda z, y, w: (w[y] * -torch.softmax(z, 1).log().gather(1, y[:, None])[:, 0]
+                                                     ).sum() / w[y].sum(),
+            "at logits of ±1e4 the target's probability underflows to 0 and its log is -inf: take log-probabilities "
+            "as x - logsumexp(x) (or `log_softmax`)"),
+]
+
 def check_weighted_ce(fn, # your function: (logits (N, C), class indices (N,), weight (C,)) -> the weighted mean loss
                       quiet:bool=False, # don't print the report
                      ) -> ExerciseReport:
-    "Check a student's weighted mean cross-entropy, its value and its gradient, on hidden cases."
-    cases = _with_grads(_weighted_ce_cases(), "the gradient differs from autograd's of the right loss")
-    reference = _loss_or_grad(lambda z, y, w: F.cross_entropy(z, y, weight=w))
-    return check_exercise(_loss_or_grad(fn), reference, cases, exercise='weighted_ce', quiet=quiet)
+    "Check a student's weighted mean cross-entropy, value and gradient, on hidden cases; the losses are forbidden."
+    return check_exercise(fn, lambda z, y, w: F.cross_entropy(z, y, weight=w), _weighted_ce_cases(),
+                          exercise='weighted_ce', quiet=quiet, mistakes=_WEIGHTED_CE_MISTAKES, grad_of=(0,),
+                          forbid=_FORBIDDEN_LOSSES, forbid_why=_WHY_LOSS)
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #694e8738
 def _focal_cases():
@@ -82,6 +87,7 @@ def _focal_cases():
         Case('gamma 0, no alpha', (z, y, 0.), "with gamma 0 and no alpha the focal loss is the plain cross-entropy"),
         Case('gamma 2', (z, y, 2.), "scale each item's -log p_t by (1 - p_t) ** gamma, p_t the softmax probability of "
                                    "its target class (not of the predicted class); then average over the items"),
+        Case('gamma 0.5', (z, y, 0.5), "gamma is a power: (1 - p_t) ** gamma"),
         Case('one alpha for every class', (z, y, 2., 0.25), "a number alpha multiplies every item's loss"),
         Case('one alpha per class', (z, y, 2., torch.tensor([0.5, 0.25, 2., 4.])),
              "alpha_t is alpha[target], each item's target class's weight; the mean is still over the items: do not "
@@ -91,13 +97,51 @@ def _focal_cases():
              "its exp"),
     ]
 
+def _alpha_t(alpha, y):
+    "1 without alpha, the number alpha, or alpha[y] for one weight per class."
+    return 1. if alpha is None else alpha[y] if isinstance(alpha, torch.Tensor) else alpha
+
+def _p_t(z, y): return torch.softmax(z, 1).gather(1, y[:, None])[:, 0]
+
+def _focal_terms(z, y, gamma, alpha, p=None):
+    "Each item's focal loss, with p_t given (for the mistakes) or from log_softmax."
+    lp = _lp(z, y)
+    return -_alpha_t(alpha, y) * (1 - (lp.exp() if p is None else p)) ** gamma * lp
+
+_FOCAL_MISTAKES = [
+    Mistake("p of the predicted class", lambda z, y, gamma, alpha=None: _focal_terms(
+                z, y, gamma, alpha, torch.softmax(z, 1).max(1).values).mean(),
+            "p_t is the probability of each item's *target* class, `p[range(n), target]`, not its largest probability"),
+    Mistake('p_t to the power gamma', lambda z, y, gamma, alpha=None: (
+                -_alpha_t(alpha, y) * _lp(z, y).exp() ** gamma * _lp(z, y)).mean(),
+            "the factor is (1 - p_t) ** gamma, which is small for the items the model already gets right; "
+            "p_t ** gamma does the opposite"),
+    Mistake('gamma as a factor', lambda z, y, gamma, alpha=None: (
+                -_alpha_t(alpha, y) * (1 - _lp(z, y).exp()) * gamma * _lp(z, y)).mean(),
+            "gamma is a power, (1 - p_t) ** gamma, not a factor: at gamma 0 the focal loss is cross-entropy, not 0"),
+    Mistake("cross-entropy's weighted mean", lambda z, y, gamma, alpha=None: (
+                _focal_terms(z, y, gamma, alpha).sum() / (_alpha_t(alpha, y) * torch.ones(len(y))).sum()),
+            "alpha_t is part of each item's loss and the mean is over the items: divide by n, not by the sum of "
+            "alpha_t (that is `cross_entropy(weight=)`'s mean, which focal loss does not use)"),
+    Mistake('alpha forgotten', lambda z, y, gamma, alpha=None: _focal_terms(z, y, gamma, None).mean(),
+            "multiply each item's loss by alpha_t: the number `alpha`, or alpha[target] for a tensor"),
+    Mistake("the predicted class's alpha", lambda z, y, gamma, alpha=None: (
+                _focal_terms(z, y, gamma, None) * _alpha_t(alpha, z.argmax(1))).mean(),
+            "alpha_t is the weight of each item's *target* class, alpha[target]"),
+    Mistake('a sum, not a mean', lambda z, y, gamma, alpha=None: _focal_terms(z, y, gamma, alpha).sum(),
+            "the loss of a batch is the mean of its items' losses: divide by n"),
+    Mistake('the log of a softmax', lambda z, y, gamma, alpha=None: (
+                -_alpha_t(alpha, y) * (1 - _p_t(z, y)) ** gamma * _p_t(z, y).log()).mean(),
+            "log(softmax(x)) underflows to -inf for a confident mistake: take log p_t from log_softmax (x - "
+            "logsumexp(x)), and p_t as its exp"),
+]
+
 def check_focal_loss(fn, # your function: (logits (N, C), class indices (N,), gamma, alpha=None) -> the mean loss
                      quiet:bool=False, # don't print the report
                     ) -> ExerciseReport:
-    "Check a student's focal loss, its value and its gradient, on hidden cases."
-    cases = _with_grads(_focal_cases(), "the gradient differs from autograd's of the right loss: every factor, "
-                                        "(1 - p_t) ** gamma too, depends on the logits")
-    return check_exercise(_loss_or_grad(fn), _loss_or_grad(focal_loss), cases, exercise='focal_loss', quiet=quiet)
+    "Check a student's focal loss, its value and its gradient, on hidden cases; the losses are forbidden."
+    return check_exercise(fn, focal_loss, _focal_cases(), exercise='focal_loss', quiet=quiet, mistakes=_FOCAL_MISTAKES,
+                          grad_of=(0,), forbid=_FORBIDDEN_LOSSES, forbid_why=_WHY_LOSS)
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #927ff62b
 def _cost_cases():
@@ -122,11 +166,30 @@ def _cost_threshold(costs):
     extra_yes, extra_no = costs[0, 1] - costs[0, 0], costs[1, 0] - costs[1, 1]
     return extra_yes / (extra_yes + extra_no)
 
+_COST_MISTAKES = [
+    Mistake("the lesson's formula, right decisions free", lambda c: c[0, 1] / (c[0, 1] + c[1, 0]),
+            "c_FP / (c_FP + c_FN) holds only when right decisions cost nothing. Compare the expected cost of each "
+            "decision, p * costs[1][d] + (1 - p) * costs[0][d]: what counts is how much each mistake costs *more* "
+            "than the right decision, costs[0][1] - costs[0][0] and costs[1][0] - costs[1][1]"),
+    Mistake('the two costs swapped', lambda c: 1 - _cost_threshold(c),
+            "the cost of a false alarm goes on top: t = c_FP / (c_FP + c_FN). When false alarms cost more, yes must "
+            "wait for a higher p, so the threshold rises"),
+    Mistake('the table read transposed', lambda c: _cost_threshold(c.T),
+            "the table is costs[actual][decided]: row 0 is an actual no, row 1 an actual yes; a false alarm (actual "
+            "no, decided yes) is costs[0][1], a miss costs[1][0]"),
+    Mistake('always 0.5', lambda c: torch.tensor(0.5, dtype=torch.float64),
+            "0.5 is the threshold for equal costs only: the costs decide the threshold"),
+    Mistake('a ratio of costs, not a probability', lambda c: (c[0, 1] - c[0, 0]) / (c[1, 0] - c[1, 1]),
+            "yes is cheaper when p * extra_no > (1 - p) * extra_yes; solve for p: t = extra_yes / (extra_yes + "
+            "extra_no), a number between 0 and 1"),
+]
+
 def check_cost_threshold(fn, # your function: (costs (2, 2), costs[actual][decided]) -> the threshold
                          quiet:bool=False, # don't print the report
                         ) -> ExerciseReport:
     "Check a student's cost-optimal threshold on hidden cost tables."
-    return check_exercise(_number(fn), _cost_threshold, _cost_cases(), exercise='cost_threshold', quiet=quiet)
+    return check_exercise(fn, _cost_threshold, _cost_cases(), exercise='cost_threshold', quiet=quiet,
+                          mistakes=_COST_MISTAKES)
 
 # %% ../../nbs/exercises/10_imbalance.ipynb #26997a57
 def _held_out_cases():
@@ -147,8 +210,43 @@ def _held_out_f1(probs_choose, targets_choose, probs_held, targets_held):
     "The reference answer: thresholds from the choosing split, macro F1 on the held-out split."
     return f1_score(probs_held, targets_held, thresh=best_thresholds(probs_choose, targets_choose), sigmoid=False)
 
+def _quietly(f):
+    "`f` without its warnings (f1_score warns when probabilities are given as logits)."
+    def g(*args):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            return f(*args)
+    return g
+
+_HELD_OUT_MISTAKES = [
+    Mistake('chosen on the held-out split', lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(ph, yh),
+                                                                            sigmoid=False),
+            "thresholds chosen on the data that measures them fit that data's accidents and look better than they "
+            "are: choose them on the first split, `best_thresholds(probs_choose, targets_choose)`"),
+    Mistake('measured on the choosing split', lambda pc, yc, ph, yh: f1_score(pc, yc, thresh=best_thresholds(pc, yc),
+                                                                              sigmoid=False),
+            "that is the F1 on the data that chose the thresholds, which flatters them: measure on the held-out "
+            "split, `f1_score(probs_held, targets_held, ...)`"),
+    Mistake('chosen on both splits', lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(
+                torch.cat([pc, ph]), torch.cat([yc, yh])), sigmoid=False),
+            "the held-out split must take no part in choosing: choose on the first split alone"),
+    Mistake('the default threshold', lambda pc, yc, ph, yh: f1_score(ph, yh, sigmoid=False),
+            "pass the chosen thresholds to `f1_score` as `thresh=`: without it every label is cut at 0.5"),
+    Mistake('one threshold for every label', lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(
+                pc.flatten(), yc.flatten()), sigmoid=False),
+            "`best_thresholds(probs, targets)` with the (n, C) probabilities gives one threshold per label; "
+            "flattened, it gives one for all"),
+    Mistake('the sigmoid applied to probabilities', _quietly(lambda pc, yc, ph, yh: f1_score(
+                ph, yh, thresh=best_thresholds(pc, yc))),
+            "`f1_score` applies the sigmoid unless told `sigmoid=False`: these are probabilities already"),
+    Mistake('another average', lambda pc, yc, ph, yh: f1_score(ph, yh, thresh=best_thresholds(pc, yc), sigmoid=False,
+                                                               average='micro'),
+            "the macro F1 is the plain mean of the labels' F1, `average='macro'`, `f1_score`'s default"),
+]
+
 def check_held_out_f1(fn, # your function: (probs_choose, targets_choose, probs_held, targets_held) -> the macro F1
                       quiet:bool=False, # don't print the report
                      ) -> ExerciseReport:
     "Check that a student's thresholds are chosen on one split and measured on the other."
-    return check_exercise(_number(fn), _held_out_f1, _held_out_cases(), exercise='held_out_f1', quiet=quiet)
+    return check_exercise(fn, _held_out_f1, _held_out_cases(), exercise='held_out_f1', quiet=quiet,
+                          mistakes=_HELD_OUT_MISTAKES)
