@@ -4,7 +4,7 @@
 
 # %% ../nbs/91_digits.ipynb #cb6c79c1
 from __future__ import annotations
-import hashlib, importlib, json, os
+import hashlib, importlib, importlib.metadata, json, os
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -27,6 +27,23 @@ def _lessons_extra(module:str, # the package to import
         raise ImportError(f"`{helper}` needs `{module.split('.')[0]}`, which comes with the lessons' extra: "
                           "pip install 'lessonkit[lessons]'") from None
 
+def _cache_folder() -> Path:
+    "The folder of the lessons' cache: `$LESSONKIT_CACHE`, or ~/.cache/lessonkit."
+    return Path(os.environ.get('LESSONKIT_CACHE') or Path.home()/'.cache'/'lessonkit')
+
+def _load(path:Path|None) -> dict|None:
+    "What `_save` kept at `path`, or None (no cache, nothing kept, or a file that cannot be read)."
+    if path is None or not path.exists(): return None
+    try: return torch.load(path, weights_only=True)
+    except Exception: return None
+
+def _save(path:Path, saved:dict):
+    "Keep `saved` at `path`, written whole or not at all (kernels may train side by side)."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    torch.save(saved, tmp)
+    os.replace(tmp, path)
+
 # %% ../nbs/91_digits.ipynb #24fc2178
 DIGIT_CLASSES = [str(i) for i in range(10)]
 
@@ -34,16 +51,26 @@ def load_digits_data(valid_pct:float=0.2, # the fraction of images held out for 
                      seed:int=42, # the seed of the shuffle that picks them
                     ) -> tuple: # (x_train, y_train, x_valid, y_valid): images (N, 1, 8, 8) in [0, 1] and class indices
     "scikit-learn's 8×8 handwritten digits as tensors, split at random (a fixed seed) into training and validation."
-    datasets = _lessons_extra('sklearn.datasets', 'load_digits_data')
     valid_pct = check_number(valid_pct, 'valid_pct', 0, 1)
     if valid_pct in (0., 1.): raise ValueError(f"`valid_pct` must be strictly between 0 and 1; got {valid_pct}")
-    digits = datasets.load_digits()
-    x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16
-    y = torch.tensor(digits.target)
+    images, y = _digits_arrays()
+    x = images.float()[:, None] / 16
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(check_int(seed, 'seed')))
     n_valid = int(valid_pct * len(x))
     valid, train = perm[:n_valid], perm[n_valid:]
     return x[train], y[train], x[valid], y[valid]
+
+def _digits_arrays() -> tuple: # (images (1797, 8, 8), pixel values 0 to 16; class indices (1797,))
+    "scikit-learn's digits, kept in the lessons' cache after the first load (importing scikit-learn takes a second)."
+    try: version = importlib.metadata.version('scikit-learn')
+    except importlib.metadata.PackageNotFoundError: version = None  # not installed: the import below says so
+    path = _cache_folder()/f"digits-data-sklearn-{version}.pt" if version else None
+    saved = _load(path)
+    if saved is None:
+        digits = _lessons_extra('sklearn.datasets', 'load_digits_data').load_digits()
+        saved = dict(images=torch.tensor(digits.images), target=torch.tensor(digits.target))
+        if path is not None: _save(path, saved)
+    return saved['images'], saved['target']
 
 # %% ../nbs/91_digits.ipynb #493bb354
 def digits_model(seed:int=0, # seeds the initial weights
@@ -113,18 +140,4 @@ def _cache_path(tensors:tuple, settings:dict) -> Path:
     "Where the model trained on `tensors` with `settings` is kept: a digest of both names the file."
     h = hashlib.sha256(json.dumps({**settings, 'torch': torch.__version__}, sort_keys=True).encode())
     for t in tensors: h.update(torch.as_tensor(t).detach().cpu().contiguous().numpy().tobytes())
-    folder = Path(os.environ.get('LESSONKIT_CACHE') or Path.home()/'.cache'/'lessonkit')
-    return folder/f"digits-{h.hexdigest()[:32]}.pt"
-
-def _load(path:Path|None) -> dict|None:
-    "What `_save` kept at `path`, or None (no cache, nothing kept, or a file that cannot be read)."
-    if path is None or not path.exists(): return None
-    try: return torch.load(path, weights_only=True)
-    except Exception: return None
-
-def _save(path:Path, saved:dict):
-    "Keep `saved` at `path`, written whole or not at all (kernels may train side by side)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    torch.save(saved, tmp)
-    os.replace(tmp, path)
+    return _cache_folder()/f"digits-{h.hexdigest()[:32]}.pt"
