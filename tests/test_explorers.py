@@ -222,15 +222,6 @@ def test_time_updates_on_other_sliders(which):
     start = s.value
     assert len(time_updates(ex, n=8, slider=s)) >= 7 and s.value == start
 
-def test_headless_without_pyplot_and_lazy():
-    code = ("import sys, lessonkit; assert 'ipywidgets' not in sys.modules; "
-            "e = lessonkit.logit_explorer(target='cat'); lessonkit.sigmoid_explorer(); lessonkit.loss_curve_explorer(); "
-            "assert 'matplotlib.pyplot' not in sys.modules, 'an explorer imported pyplot'; print(type(e).__name__)")
-    env = {k: v for k, v in os.environ.items() if k not in ('MPLBACKEND', 'DISPLAY', 'WAYLAND_DISPLAY')}
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == 'LogitExplorer'
-
 # --- bad arguments
 
 @pytest.mark.parametrize('kwargs, error, words', [
