@@ -155,9 +155,9 @@ def test_unreduced_keeps_the_keywords(make):
 def test_get_preds_checks_the_outputs_against_the_loss_and_names_them():
     torch.manual_seed(0)
     model, xs = nn.Sequential(nn.Linear(3, 4)), torch.randn(10, 3)
-    with pytest.raises(ValueError, match='`model\(xs\)` contains NaN'): get_preds(model, xs * math.nan, nn.CrossEntropyLoss())
-    with pytest.raises(ValueError, match='`model\(xs\)` holds values from .*NLL takes log-probabilities'): get_preds(model, xs + 100, nn.NLLLoss())
-    with pytest.raises(ValueError, match='`model\(xs\)` .*BCELoss takes probabilities'): get_preds(model, xs * 10, nn.BCELoss())
+    with pytest.raises(ValueError, match=r'`model\(xs\)` contains NaN'): get_preds(model, xs * math.nan, nn.CrossEntropyLoss())
+    with pytest.raises(ValueError, match=r'`model\(xs\)` holds values from .*NLL takes log-probabilities'): get_preds(model, xs + 100, nn.NLLLoss())
+    with pytest.raises(ValueError, match=r'`model\(xs\)` .*BCELoss takes probabilities'): get_preds(model, xs * 10, nn.BCELoss())
     torch.testing.assert_close(get_preds(nn.Sequential(model, nn.LogSoftmax(1)), xs, nn.NLLLoss()), torch.softmax(model(xs), 1).detach())
     assert get_preds(model, xs, nn.CrossEntropyLoss(), batch_size=np.int64(3)).shape == (10, 4)
     assert get_preds(model, xs, act=lambda o: o * math.nan).isnan().all()  # `act` is the caller's: not second-guessed

@@ -45,8 +45,10 @@ def logit(state:dict, classes:list) -> dict:
 def sigmoid_explorer(state:dict, classes:list) -> dict:
     "sigmoid_explorer: lessonkit's sigmoid and binary_cross_entropy_with_logits (per label, and the mean), autograd."
     x, y, out = _x(state['logits']), torch.tensor(state['targets'], dtype=f64), {}
-    losses = binary_cross_entropy_with_logits(x, y, reduction='none')
-    loss = binary_cross_entropy_with_logits(x, y)
+    with warnings.catch_warnings():  # the grid's logits may all lie in [0, 1]: they are logits all the same
+        warnings.filterwarnings('ignore', message='`logits` looks like probabilities')
+        losses = binary_cross_entropy_with_logits(x, y, reduction='none')
+        loss = binary_cross_entropy_with_logits(x, y)
     loss.backward()
     probs = sigmoid(x.detach())
     for i, (v, p, l, g, s) in enumerate(zip(state['logits'], probs.tolist(), losses.tolist(), x.grad.tolist(),
