@@ -517,7 +517,7 @@ def _uneven_classes(y:torch.Tensor, c:int) -> Finding|None:
         f"scores an accuracy of {share[top[0]].item():.4f} without looking at its inputs, so accuracy will look good "
         "while the rare classes are never found.",
         "counts = torch.bincount(y_train, minlength=C).float()  # over the whole training set\n"
-        "loss_func = nn.CrossEntropyLoss(weight=counts.sum() / (C * counts))  # rare classes weigh more\n"
+        "loss_func = nn.CrossEntropyLoss(weight=counts.sum() / (C * counts.clamp(min=1)))  # rare classes weigh more\n"
         "# and read each class's recall (the confusion matrix's rows), not accuracy alone", '10_imbalance')
 
 def _uneven_labels(y:torch.Tensor) -> Finding|None:
@@ -531,8 +531,8 @@ def _uneven_labels(y:torch.Tensor) -> Finding|None:
     return Finding('class-imbalance', f"uneven labels: {share:.1%} of the answers are {word}",
         f"Of the {n} yes-or-no answers in the targets, {share:.1%} are {word} ({per}). A model that answers {word} "
         f"to everything scores an `accuracy_multi` of {share:.4f} without looking at its inputs.",
-        "pos = y_train.float().mean(0)  # the share of yes per label, over the whole training set\n"
-        "loss_func = nn.BCEWithLogitsLoss(pos_weight=(1 - pos) / pos)  # rare answers weigh more", '10_imbalance')
+        "yes = y_train.float().sum(0).clamp(min=1)  # yes per label, over the whole training set (at least 1)\n"
+        "loss_func = nn.BCEWithLogitsLoss(pos_weight=(len(y_train) - yes) / yes)  # rare yes: heavier", '10_imbalance')
 
 # %% ../nbs/11_diagnosis.ipynb #a7b3df66
 _RULES = (double_softmax, softmax_into_nll, double_sigmoid, bce_on_logits, softmax_wrong_dim, softmax_multilabel,
